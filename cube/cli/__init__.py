@@ -1,0 +1,38 @@
+"""The `cube` command line: one CLI over the engine. Every reporting command has --json."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import typer
+
+from cube.cli import data, tags
+from cube.cli.output import err
+from cube.errors import CubeError, DiagnosticError
+
+app = typer.Typer(
+    name="cube",
+    help="Strategy Cube: precision-marketing orchestration for telecom operators.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(data.app, name="data", help="Operator data: generate, describe the contract.")
+app.add_typer(tags.app, name="tags", help="Tag catalogue: build, list, graph.")
+
+
+def main() -> None:
+    """Entry point: user errors print a message (JSON with --json) and exit non-zero."""
+    try:
+        app()
+    except CubeError as exc:
+        if "--json" in sys.argv:
+            sys.stdout.write(json.dumps(exc.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        elif isinstance(exc, DiagnosticError):
+            for diagnostic in exc.diagnostics:
+                err.print(diagnostic.render(), markup=False)
+            err.print(f"error: {exc}", markup=False)
+        else:
+            err.print(f"error: {exc}", markup=False)
+        raise SystemExit(exc.exit_code) from None
