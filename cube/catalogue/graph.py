@@ -58,15 +58,16 @@ class DependencyGraph:
         return list(nx.lexicographical_topological_sort(self._g))
 
     def layers(self, kinds: Iterable[NodeKind] | None = None) -> list[list[str]]:
-        """Nodes in generations: each layer needs only earlier layers."""
+        """Nodes in generations (of the given kinds): each layer needs only earlier layers."""
         self.check()
-        wanted = set(kinds) if kinds else None
-        out = []
-        for generation in nx.topological_generations(self._g):
-            keep = sorted(n for n in generation if wanted is None or self.kind(n) in wanted)
-            if keep:
-                out.append(keep)
-        return out
+        graph = self._g
+        if kinds:
+            # Layer within the wanted kinds only: an input is not a build generation.
+            wanted = set(kinds)
+            graph = nx.transitive_closure_dag(self._g).subgraph(
+                n for n in self._g if self.kind(n) in wanted
+            )
+        return [sorted(generation) for generation in nx.topological_generations(graph)]
 
     def dependents(self, name: str, kinds: Iterable[NodeKind] | None = None) -> list[str]:
         """Everything that needs `name`, directly or not."""
