@@ -1,0 +1,1 @@
+"""Strategy files: the model of a strategy, its checker, and (later) matching."""
