@@ -44,6 +44,7 @@ def resolve_conf(settings: Settings) -> dict[str, str]:
         "home": str(settings.home.resolve()),
         "python": sys.executable,
         "spark_master_url": settings.spark_master_url or "",
+        "spark_conf_dir": str(settings.spark_conf_dir.resolve()),
     }
     resolved: dict[str, str] = {}
     for key, value in conf.items():
@@ -67,6 +68,9 @@ def spark_session(settings: Settings | None = None) -> SparkSession:
     # Executors must run the same interpreter as the driver (the project's venv).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    if conf.get("spark.driver.bindAddress", "").startswith("127."):
+        # Stops Spark warning that the hostname resolves to loopback on every start.
+        os.environ.setdefault("SPARK_LOCAL_IP", conf["spark.driver.bindAddress"])
     for key in ("spark.local.dir", "spark.sql.warehouse.dir"):
         if key in conf and "://" not in conf[key]:
             Path(conf[key]).mkdir(parents=True, exist_ok=True)
