@@ -38,7 +38,7 @@ fmt: setup
 	$(BIN)/ruff format .
 
 bench: setup
-	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m cube.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf var/ .pytest_cache spark-warehouse metastore_db

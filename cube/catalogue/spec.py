@@ -72,6 +72,11 @@ class TagSpec(BaseModel):
     inputs: tuple[str, ...] = ()
     depends_on: tuple[str, ...] = ()
     source: str | None = None
+    fill: bool | int | float | str | None = Field(
+        default=None,
+        description="Aggregate tags: the value for a subscriber with no rows in the source "
+        "(0 for counts and sums); None leaves it null.",
+    )
     networks: tuple[Literal["own", "other"], ...] = ("own", "other")
     compute: Compute | None = Field(default=None, exclude=True, repr=False)
 
@@ -85,6 +90,8 @@ class TagSpec(BaseModel):
             readable = (self.source, *AGGREGATE_SOURCES[self.source])
         else:
             readable = SUBSCRIBER_GRAIN
+            if self.fill is not None:
+                raise ValueError(f"tag {self.name}: fill applies to aggregate tags only")
         for ref in self.inputs:
             table = ref.split(".", 1)[0]
             if "." not in ref or table not in readable:

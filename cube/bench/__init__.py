@@ -1,0 +1,1 @@
+"""Benchmarks behind `make bench`: long measurements that never run in `make test`."""

@@ -1,0 +1,1 @@
+"""Spark jobs over the catalogue: the tag build (`build`), model training (`train`)."""
