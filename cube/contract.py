@@ -90,7 +90,8 @@ def _c(name: str, dtype: DType, description: str, **rules: object) -> ColumnSpec
 
 _SUB = _c("subscriber_id", "int64", "Subscriber key.", references="subscribers.subscriber_id")
 _TOUCHPOINT_CONSENT = tuple(
-    _c(f"consent_{t}", "boolean", f"Subscriber agreed to be contacted via {t}.") for t in TOUCHPOINTS
+    _c(f"consent_{t}", "boolean", f"Subscriber agreed to be contacted via {t}.")
+    for t in TOUCHPOINTS
 )
 
 REGIONS = TableSpec(
@@ -155,7 +156,12 @@ PRODUCT_EXCLUSIONS = TableSpec(
     dimension=True,
     columns=(
         _c("product_id", "string", "First product.", references="products.product_id"),
-        _c("excluded_product_id", "string", "Product it excludes.", references="products.product_id"),
+        _c(
+            "excluded_product_id",
+            "string",
+            "Product it excludes.",
+            references="products.product_id",
+        ),
     ),
 )
 
@@ -177,14 +183,31 @@ SUBSCRIBERS = TableSpec(
         _c("gender", "string", "F or M; null when unknown.", nullable=True, allowed=("F", "M")),
         _c("status", "string", "Line status.", allowed=("active", "suspended")),
         _c("activation_date", "date", "Own-network: line activation.", nullable=True),
-        _c("plan_id", "string", "Own-network: current plan.", nullable=True, references="plans.plan_id"),
-        _c("contract_end_date", "date", "Own-network: end of commitment; null if none.", nullable=True),
+        _c(
+            "plan_id",
+            "string",
+            "Own-network: current plan.",
+            nullable=True,
+            references="plans.plan_id",
+        ),
+        _c(
+            "contract_end_date",
+            "date",
+            "Own-network: end of commitment; null if none.",
+            nullable=True,
+        ),
         _c("handset_brand", "string", "Handset brand (observed for other-network).", nullable=True),
         _c("handset_5g", "boolean", "Handset is 5G capable.", nullable=True),
         _c("handset_purchase_date", "date", "When the handset was first seen.", nullable=True),
         _c("has_broadband", "boolean", "Own-network: holds home broadband.", nullable=True),
         _c("family_id", "int64", "Own-network: family (shared plan) id.", nullable=True),
-        _c("family_role", "string", "Role in the family.", nullable=True, allowed=("head", "member")),
+        _c(
+            "family_role",
+            "string",
+            "Role in the family.",
+            nullable=True,
+            allowed=("head", "member"),
+        ),
     ),
 )
 
@@ -249,8 +272,8 @@ CONSENT = TableSpec(
 
 CONTACT_HISTORY = TableSpec(
     name="contact_history",
-    description="Contacts of earlier campaigns and their responses (model training, frequency caps, "
-    "responsiveness tags).",
+    description="Contacts of earlier campaigns and their responses (model training, "
+    "frequency caps, responsiveness tags).",
     grain="one row per contact",
     key=("contact_id",),
     date_column="contact_ts",

@@ -22,7 +22,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CUBE_", extra="forbid", validate_default=True)
 
-    home: Path = Field(default=PROJECT_ROOT / "var", description="Root of all data the cube writes.")
+    home: Path = Field(
+        default=PROJECT_ROOT / "var", description="Root of all data the cube writes."
+    )
     raw_dir: Path | None = Field(
         default=None,
         description="Operator extracts (the data contract); default <home>/raw. "
@@ -61,7 +63,9 @@ class Settings(BaseSettings):
         default=0.6, ge=0.5, le=1.0, description="A model below this held-out AUC fails the build."
     )
     dq_row_count_drift: float = Field(
-        default=0.2, ge=0, description="Allowed relative change of a table's rows between snapshots."
+        default=0.2,
+        ge=0,
+        description="Allowed relative change of a table's rows between snapshots.",
     )
     dq_freshness_days: int = Field(
         default=2, ge=0, description="Latest dated row must be at most this many days old."

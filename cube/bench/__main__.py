@@ -38,8 +38,22 @@ def data_dirs(work: Path, subscribers: int) -> tuple[Path, Path]:
 def generate(work: Path, subscribers: int) -> dict[str, Any]:
     raw, truth = data_dirs(work, subscribers)
     run = run_child(
-        [CUBE, "data", "generate", "--subscribers", str(subscribers), "--seed", "7",
-         "--out", str(raw), "--truth-out", str(truth), "--as-of", AS_OF.isoformat(), "--json"]
+        [
+            CUBE,
+            "data",
+            "generate",
+            "--subscribers",
+            str(subscribers),
+            "--seed",
+            "7",
+            "--out",
+            str(raw),
+            "--truth-out",
+            str(truth),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--json",
+        ]
     )
     if run.returncode != 0:
         raise SystemExit(f"generation of {subscribers} failed (exit {run.returncode})")

@@ -74,7 +74,7 @@ def compare(spark_out: Path, duckdb_out: Path) -> float:
 
     left = pd.read_parquet(spark_out).sort_values("subscriber_id").reset_index(drop=True)
     right = pd.read_parquet(duckdb_out).sort_values("subscriber_id").reset_index(drop=True)
-    if list(sorted(left.columns)) != list(sorted(right.columns)) or len(left) != len(right):
+    if sorted(left.columns) != sorted(right.columns) or len(left) != len(right):
         raise AssertionError(
             f"Spark and DuckDB disagree on shape: {sorted(left.columns)} x {len(left)} vs "
             f"{sorted(right.columns)} x {len(right)}"

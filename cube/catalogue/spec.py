@@ -152,9 +152,9 @@ class TagSet:
         self.owner = owner
         self.specs: list[TagSpec] = []
 
-    def tag(self, name: str, dtype: TagDType, description: str, **fields: Any) -> Callable[
-        [Compute], Compute
-    ]:
+    def tag(
+        self, name: str, dtype: TagDType, description: str, **fields: Any
+    ) -> Callable[[Compute], Compute]:
         def register(fn: Compute) -> Compute:
             self.specs.append(
                 TagSpec(
