@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from cube.cli import data, demo, models, tags
+from cube.cli import data, demo, models, quality, tags
 from cube.cli.output import err
 from cube.errors import CubeError, DiagnosticError
 
@@ -21,6 +21,7 @@ app = typer.Typer(
 app.add_typer(data.app, name="data", help="Operator data: generate, describe the contract.")
 app.add_typer(tags.app, name="tags", help="Tag catalogue: build, list, graph.")
 app.add_typer(models.app, name="models", help="Propensity models: list the registry, retrain.")
+app.add_typer(quality.app, name="quality", help="Data quality: run the input gate by hand.")
 app.command(name="demo")(demo.demo)
 
 

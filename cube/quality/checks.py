@@ -2,9 +2,8 @@
 
 Nothing here lists columns by hand. Each `Check` is one rule (e.g. "grid_id values
 exist in regions") with the GX expectation that evaluates it, its severity (GX's own
-`severity` field) and the words used when it fails. A tiered rule is one critical
-expectation with `mostly = 1 - RARE_SHARE`; when GX passes it although some rows
-violate it, the outcome is reported as a warning (see policy.py).
+`severity` field) and the words used when it fails. A tiered rule (policy.TIERED) is
+a critical expectation that the engine grades down to a warning when few rows fail.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from cube.contract import TABLES_BY_NAME, ColumnSpec, TableSpec
 from cube.quality.expectations import ExpectColumnValuesToBeInReference, ExpectKeyToBeUnique
 from cube.quality.policy import (
     FIXED,
-    RARE_SHARE,
     TAG_NULL_SHARE,
     TIERED,
     CheckKind,
@@ -34,6 +32,9 @@ if TYPE_CHECKING:
     from cube.catalogue.spec import TagSpec
 
 NETWORK_COLUMN = "network"
+COLUMN_MAP: frozenset[str] = frozenset(
+    {"key_not_null", "not_null", "in_set", "non_negative", "in_range", "null_share"}
+)
 
 
 @dataclass
@@ -62,16 +63,20 @@ class Check:
         return self.table if self.column is None else f"{self.table}.{self.column}"
 
     @property
+    def column_map(self) -> bool:
+        """Row-by-row rules on one column (GX column map expectations)."""
+        return self.kind in COLUMN_MAP
+
+    @property
     def wants_examples(self) -> bool:
         """Rules whose failing values help a person (not nulls, not table-level counts)."""
-        return self.kind in ("in_set", "non_negative", "in_range")
+        return self.kind in ("key_unique", "reference", "in_set", "non_negative", "in_range")
 
 
 def _make(kind: CheckKind, cls: type[gxe.Expectation], **kwargs: Any) -> Any:
-    """The expectation for `kind`: at its fixed severity, or critical beyond RARE_SHARE."""
-    if kind in FIXED:
-        return cls(severity=FIXED[kind], **kwargs)
-    return cls(severity="critical", mostly=1 - RARE_SHARE, **kwargs)
+    """The expectation for `kind` at its fixed severity; tiered rules are critical in GX
+    and graded down to a warning by the engine when the violating share is small."""
+    return cls(severity=FIXED.get(kind, "critical"), **kwargs)
 
 
 def _num(value: float) -> str:

@@ -29,7 +29,15 @@ from tags.jobs.compute import (
 )
 from tags.jobs.inputs import read_inputs
 from tags.jobs.metadata import tag_metadata
-from tags.jobs.publish import load_metadata, load_snapshot, metadata_file, publish
+from tags.jobs.publish import (
+    commit_staging,
+    discard_staging,
+    load_metadata,
+    load_snapshot,
+    metadata_file,
+    publish,
+    write_staging,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -99,22 +107,33 @@ def build_tags(
 
         with stage("check inputs"):
             check_inputs(inputs, settings=settings, snapshot_date=date)
-    df = _tag_table(spark, inputs, catalogue, date, settings, models, stage)
+    df, cached = _tag_table(spark, inputs, catalogue, date, settings, models, stage)
+    warehouse = settings.dir("warehouse")
+    with stage("compute tags") as info:
+        # The one action that computes the table: straight to Parquet beside its final
+        # place. Profiling, the gate and the publish rename then read those files.
+        try:
+            staged = write_staging(df, warehouse, date)
+        finally:
+            for frame in cached:
+                frame.unpersist()
+        table = spark.read.parquet(str(staged))
+        info["detail"] = f"{len(catalogue)} tags"
     try:
-        with stage("compute tags") as info:
-            # The one action that computes the table; it also fills the cache publish reads.
-            metadata = tag_metadata(df, catalogue)
-            info["detail"] = f"{metadata['rows']} subscribers x {len(catalogue)} tags"
+        with stage("profile tags") as info:
+            metadata = tag_metadata(table, catalogue)
+            info["detail"] = f"{metadata['rows']} subscribers"
         if validate:
             from cube.quality.gate import check_tags
 
             with stage("check tags"):
-                check_tags(df, catalogue, settings=settings, snapshot_date=date)
+                check_tags(table, catalogue, settings=settings, snapshot_date=date)
         with stage("publish") as info:
-            path = publish(df, metadata, settings.dir("warehouse"), date)
+            path = commit_staging(staged, metadata, warehouse)
             info["detail"] = str(path)
-    finally:
-        df.unpersist()
+    except BaseException:
+        discard_staging(staged)
+        raise
     return BuildReport(
         snapshot=date,
         rows=metadata["rows"],
@@ -124,7 +143,7 @@ def build_tags(
         validated=validate,
         seconds=seconds,
         tags_path=path,
-        metadata_path=metadata_file(settings.dir("warehouse"), date),
+        metadata_path=metadata_file(warehouse, date),
     )
 
 
@@ -136,20 +155,20 @@ def _tag_table(
     settings: Settings,
     models: ModelsMode,
     stage: Callable[[str], AbstractContextManager[dict[str, Any]]],
-) -> DataFrame:
-    """The (lazy, persisted) tag table; in train mode the models are fitted on the way."""
-    from pyspark import StorageLevel
-
+) -> tuple[DataFrame, list[DataFrame]]:
+    """The lazy tag table, and frames cached on the way (train mode) to release after use."""
     score: ScoreModels | None = None
     if catalogue.models:
         from tags.jobs import train
 
         score = partial(train.score_models, settings=settings)
     if models != "train" or not catalogue.models:
-        df = compute_tags(inputs, catalogue, date, score_models=score)
-        return df.persist(StorageLevel.MEMORY_AND_DISK)
+        return compute_tags(inputs, catalogue, date, score_models=score), []
+    from pyspark import StorageLevel
+
     from tags.jobs import train
 
+    # Features first (cached: training reads them, then scoring extends them).
     features = without_models(catalogue)
     base = aggregate_frame(inputs, features, date)
     base = apply_layers(base, features, date).persist(StorageLevel.MEMORY_AND_DISK)
@@ -164,13 +183,11 @@ def _tag_table(
                 snapshot_date=date,
             )
             info["detail"] = f"{len(registry.models)} models"
-        scored = apply_layers(base, catalogue, date, score_models=score)
-        df = output_frame(scored, catalogue).persist(StorageLevel.MEMORY_AND_DISK)
-        # Fill the final cache now, so the feature cache can go.
-        df.count()
-    finally:
+    except BaseException:
         base.unpersist()
-    return df
+        raise
+    scored = apply_layers(base, catalogue, date, score_models=score)
+    return output_frame(scored, catalogue), [base]
 
 
 @contextmanager

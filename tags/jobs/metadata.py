@@ -55,12 +55,15 @@ def tag_metadata(df: DataFrame, catalogue: Catalogue) -> dict[str, Any]:
 
 
 def _plain_exprs(spec: TagSpec, key: str) -> list[Column]:
-    """Null count, and min and max where they are fixed-width (not for strings)."""
+    """Non-null count, and min and max where they are fixed-width (not for strings).
+
+    The build nulls a tag outside its networks, so rows of its networks minus non-null
+    values is its null count there (a plain count is the cheapest aggregate there is).
+    """
     from pyspark.sql import functions as F
 
     value = F.col(spec.name)
-    in_networks = F.col("network").isin(*spec.networks)
-    exprs = [F.count_if(value.isNull() & in_networks).alias(f"{key}_nulls")]
+    exprs = [F.count(value).alias(f"{key}_values")]
     if spec.dtype != "string":
         exprs += [F.min(value).alias(f"{key}_min"), F.max(value).alias(f"{key}_max")]
     return exprs
@@ -102,7 +105,7 @@ def _tag_stats(
         "rows": rows,
         "min": _plain(row.get(f"{key}_min")),
         "max": _plain(row.get(f"{key}_max")),
-        "null_share": round(row[f"{key}_nulls"] / rows, 6) if rows else None,
+        "null_share": round(1 - row[f"{key}_values"] / rows, 6) if rows else None,
         "distinct_count": distinct,
     }
     if spec.dtype in ("string", "boolean"):

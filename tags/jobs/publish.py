@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 SNAPSHOT_DIR = re.compile(r"^snapshot_date=(\d{4}-\d{2}-\d{2})$")
-SNAPSHOT_FILE = re.compile(r"^snapshot_date=(\d{4}-\d{2}-\d{2})\.json$")
+STAGING_DIR = re.compile(r"^\.staging-(\d{4}-\d{2}-\d{2})-[0-9a-f]+$")
 BUILD_HINT = "run `cube tags build`"
 
 
@@ -47,17 +47,42 @@ def publish(
     df: DataFrame, metadata: dict[str, Any], warehouse_dir: Path, snapshot_date: dt.date
 ) -> Path:
     """Write the tag table and its metadata for `snapshot_date`; returns the table's directory."""
+    return commit_staging(write_staging(df, warehouse_dir, snapshot_date), metadata, warehouse_dir)
+
+
+def write_staging(df: DataFrame, warehouse_dir: Path, snapshot_date: dt.date) -> Path:
+    """Write `df` as Parquet beside its final place (not yet visible); returns that directory.
+
+    The build writes here first and profiles and gates the written files, so the table is
+    computed once and never held in memory.
+    """
     target = tags_dir(warehouse_dir, snapshot_date)
-    meta_target = metadata_file(warehouse_dir, snapshot_date)
-    token = uuid.uuid4().hex[:12]
-    # Dot-prefixed: Spark's partition discovery and snapshot listing both skip these.
-    staging = target.parent / f".staging-{snapshot_date.isoformat()}-{token}"
-    retired = target.parent / f".retired-{snapshot_date.isoformat()}-{token}"
-    meta_staging = meta_target.parent / f".staging-{token}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
-    meta_target.parent.mkdir(parents=True, exist_ok=True)
+    # Dot-prefixed: Spark's partition discovery and snapshot listing both skip these.
+    staging = target.parent / f".staging-{snapshot_date.isoformat()}-{uuid.uuid4().hex[:12]}"
     try:
         df.write.parquet(str(staging))
+    except BaseException:
+        discard_staging(staging)
+        raise
+    return staging
+
+
+def commit_staging(staging: Path, metadata: dict[str, Any], warehouse_dir: Path) -> Path:
+    """Rename a staged table and its metadata into place, replacing that date's snapshot.
+
+    On any failure the staged files are removed and the previous snapshot stays as it was.
+    """
+    match = STAGING_DIR.match(staging.name)
+    assert match, f"not a staging directory: {staging}"
+    snapshot_date = dt.date.fromisoformat(match.group(1))
+    target = tags_dir(warehouse_dir, snapshot_date)
+    meta_target = metadata_file(warehouse_dir, snapshot_date)
+    token = staging.name.rsplit("-", 1)[1]
+    retired = target.parent / f".retired-{snapshot_date.isoformat()}-{token}"
+    meta_staging = meta_target.parent / f".staging-{token}.json"
+    meta_target.parent.mkdir(parents=True, exist_ok=True)
+    try:
         document = {"snapshot_date": snapshot_date.isoformat(), **metadata}
         meta_staging.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
         had_target = _swap_in(staging, target, retired)
@@ -70,10 +95,15 @@ def publish(
                 os.rename(retired, target)
             raise
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        discard_staging(staging)
         meta_staging.unlink(missing_ok=True)
     shutil.rmtree(retired, ignore_errors=True)
     return target
+
+
+def discard_staging(staging: Path) -> None:
+    """Remove a staged table that will not be published (missing is fine)."""
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def _swap_in(staging: Path, target: Path, retired: Path) -> bool:

@@ -128,7 +128,7 @@ def _subscriber(i: int, own: bool) -> dict[str, Any]:
         "city_id": grid[:6],
         "county_id": grid.rsplit(".", 1)[0],
         "grid_id": grid,
-        "age": 20 + i,
+        "age": 20 + i % 60,
         "gender": "F" if i % 3 else "M",
         "status": "active",
         "activation_date": dt.date(2020, 1, 1) if own else None,

@@ -41,7 +41,7 @@ def test_build_publishes_the_snapshot_and_reports_each_stage(
         tiny_settings, spark=spark, validate=False, models="skip", on_stage=on_stage
     )
     warehouse = tiny_settings.dir("warehouse")
-    assert seen == ["read inputs", "compute tags", "publish"]
+    assert seen == ["read inputs", "compute tags", "profile tags", "publish"]
     assert list(report.seconds) == seen
     assert report.snapshot == SNAPSHOT
     assert (report.rows, report.rows_by_network) == (5, {"own": 3, "other": 2})

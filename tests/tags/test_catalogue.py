@@ -126,3 +126,12 @@ def test_an_unknown_dependency_is_reported_with_a_suggestion() -> None:
         "invalid tag catalogue:\n"
         "  tag 'x': depends on unknown tag 'data_mb_30' (did you mean 'data_mb_30d'?)"
     )
+
+
+def test_the_reference_in_docs_is_the_rendered_catalogue() -> None:
+    from tags.jobs.reference import reference_block, render_reference
+
+    doc = TAGS_DIR.parent / "docs" / "tags.md"
+    assert reference_block(doc) == render_reference(Catalogue.load()), (
+        "docs/tags.md is stale: replace its reference block with `cube tags list --markdown`"
+    )
