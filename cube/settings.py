@@ -44,6 +44,21 @@ class Settings(BaseSettings):
     reports_dir: Path | None = Field(
         default=None, description="Data-quality and evaluation reports; default <home>/reports."
     )
+    runs_dir: Path | None = Field(
+        default=None, description="Match runs (work orders, holdout, funnel); default <home>/runs."
+    )
+    strategies_dir: Path = Field(
+        default=PROJECT_ROOT / "strategies", description="Strategy files (*.yaml)."
+    )
+    policy_file: Path = Field(
+        default=PROJECT_ROOT / "strategies" / "policy" / "contact.yaml",
+        description="Contact policy: frequency caps, refusal pause, quiet hours, capacity.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="Work-order store: sqlite:///path (default <home>/cube.db) or "
+        "postgresql://user@host:port/db.",
+    )
     snapshot_date: dt.date = Field(
         default_factory=dt.date.today, description="Business date of the build (UTC)."
     )
@@ -80,12 +95,15 @@ class Settings(BaseSettings):
             ("warehouse_dir", "warehouse"),
             ("models_dir", "models"),
             ("reports_dir", "reports"),
+            ("runs_dir", "runs"),
         ):
             if getattr(self, name) is None:
                 object.__setattr__(self, name, self.home / sub)
+        if self.database_url is None:
+            object.__setattr__(self, "database_url", f"sqlite:///{self.home / 'cube.db'}")
         return self
 
-    def dir(self, name: Literal["raw", "truth", "warehouse", "models", "reports"]) -> Path:
+    def dir(self, name: Literal["raw", "truth", "warehouse", "models", "reports", "runs"]) -> Path:
         """A derived location, typed as a plain Path."""
         value = getattr(self, f"{name}_dir")
         assert value is not None

@@ -112,9 +112,9 @@ def usage_stage(work: Path, subscribers: int, runs: int) -> dict[str, Any]:
     spark_out, duck_out = work / "usage-spark", work / "usage-duckdb"
     run_spark(spark, raw, spark_out, AS_OF)  # warm-up: JIT, file listing cache
     run_duckdb(raw, duck_out, AS_OF)
+    worst = compare(spark_out, duck_out)  # equal work, or no figures at all
     spark_times = repeat(lambda: run_spark(spark, raw, spark_out, AS_OF), runs)
     duck_times = repeat(lambda: run_duckdb(raw, duck_out, AS_OF), runs)
-    worst = compare(spark_out, duck_out)
     spark.stop()
     return {
         "subscribers": subscribers,

@@ -29,6 +29,8 @@ COPY (
     sum(voice_min) AS voice_min_30d,
     sum(sms_count) AS sms_count_30d,
     count(*) FILTER (WHERE data_mb > 0 OR voice_min > 0 OR sms_count > 0) AS active_days_30d,
+    count(*) FILTER (WHERE age < 7 AND (data_mb > 0 OR voice_min > 0 OR sms_count > 0))
+      AS active_days_7d,
     (sum(CASE WHEN age < 7 THEN data_mb ELSE 0 END) / 7)
       / nullif(sum(CASE WHEN age < 7 THEN 0 ELSE data_mb END) / 23, 0) AS data_trend_ratio,
     (sum(CASE WHEN age < 7 THEN voice_min ELSE 0 END) / 7)
