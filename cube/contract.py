@@ -13,6 +13,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 DType = Literal["string", "int32", "int64", "float", "double", "boolean", "date", "timestamp"]
 
+# The Spark SQL type each contract dtype is read as.
+SPARK_TYPES: dict[DType, str] = {
+    "string": "string",
+    "int32": "int",
+    "int64": "bigint",
+    "float": "float",
+    "double": "double",
+    "boolean": "boolean",
+    "date": "date",
+    "timestamp": "timestamp",
+}
+
 TOUCHPOINTS: tuple[str, ...] = ("outbound_call", "store_popup", "internet", "sms")
 PRODUCT_CATEGORIES: tuple[str, ...] = (
     "light_addon",
@@ -84,8 +96,12 @@ class TableSpec(BaseModel):
         return tuple(c.name for c in self.columns)
 
 
-def _c(name: str, dtype: DType, description: str, **rules: object) -> ColumnSpec:
+def column(name: str, dtype: DType, description: str, **rules: object) -> ColumnSpec:
+    """A column spec; `rules` are ColumnSpec's optional fields (nullable, allowed, min, ...)."""
     return ColumnSpec(name=name, dtype=dtype, description=description, **rules)  # type: ignore[arg-type]
+
+
+_c = column
 
 
 _SUB = _c("subscriber_id", "int64", "Subscriber key.", references="subscribers.subscriber_id")

@@ -20,7 +20,7 @@ import hashlib
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cube.contract import TOUCHPOINTS, ColumnSpec, DType, TableSpec
+from cube.contract import TOUCHPOINTS, TableSpec, column
 
 FUNNEL_STAGES: tuple[str, ...] = (
     "eligible",
@@ -33,8 +33,7 @@ FUNNEL_STAGES: tuple[str, ...] = (
 )
 
 
-def _c(name: str, dtype: DType, description: str, **rules: object) -> ColumnSpec:
-    return ColumnSpec(name=name, dtype=dtype, description=description, **rules)  # type: ignore[arg-type]
+_c = column
 
 
 WORK_ORDERS = TableSpec(

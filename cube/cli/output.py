@@ -21,6 +21,13 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 JSON_HELP = "Print machine-readable JSON on stdout."
 
 
+def date_option(name: str, help: str) -> Any:
+    """A `--<name> YYYY-MM-DD` option (typer parses it as a datetime; use `.date()`)."""
+    import typer
+
+    return typer.Option(name, formats=["%Y-%m-%d"], help=help)
+
+
 def emit(data: Any, as_json: bool, human: Callable[[], None] | None = None) -> None:
     """Print `data` as JSON, or call `human` to render it for a person."""
     if as_json or human is None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from cube.cli.output import JSON_HELP, emit, out, stage
+from cube.cli.output import JSON_HELP, date_option, emit, out, stage
 from cube.settings import get_settings
 
 if TYPE_CHECKING:
@@ -25,10 +25,8 @@ app = typer.Typer(no_args_is_help=True)
 def check(
     snapshot_date: Annotated[
         dt.datetime | None,
-        typer.Option(
-            "--snapshot-date",
-            formats=["%Y-%m-%d"],
-            help="Business date checked (default: CUBE_SNAPSHOT_DATE, else today).",
+        date_option(
+            "--snapshot-date", "Business date checked (default: CUBE_SNAPSHOT_DATE, else today)."
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from cube.catalogue import Catalogue, DependencyGraph
 from cube.catalogue.spec import TagCategory
-from cube.cli.output import JSON_HELP, emit, err, out, stage
+from cube.cli.output import JSON_HELP, date_option, emit, err, out, stage
 from cube.errors import ConfigError, did_you_mean
 from cube.settings import get_settings
 
@@ -41,10 +41,9 @@ class GraphFormat(StrEnum):
 def build(
     snapshot_date: Annotated[
         dt.datetime | None,
-        typer.Option(
+        date_option(
             "--snapshot-date",
-            formats=["%Y-%m-%d"],
-            help="Business date of the snapshot (default: CUBE_SNAPSHOT_DATE, else today).",
+            "Business date of the snapshot (default: CUBE_SNAPSHOT_DATE, else today).",
         ),
     ] = None,
     no_validate: Annotated[

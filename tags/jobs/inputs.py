@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cube.contract import TABLES, DType, TableSpec
+from cube.contract import SPARK_TYPES, TABLES, TableSpec
 from cube.errors import InputError
 
 if TYPE_CHECKING:
@@ -19,16 +19,6 @@ if TYPE_CHECKING:
 
 CONTRACT_DOC = "docs/data-contract.md"
 READ_THREADS = 4
-CONTRACT_TYPES: dict[DType, str] = {
-    "string": "string",
-    "int32": "int",
-    "int64": "bigint",
-    "float": "float",
-    "double": "double",
-    "boolean": "boolean",
-    "date": "date",
-    "timestamp": "timestamp",
-}
 
 
 def read_inputs(spark: SparkSession, raw_dir: Path) -> dict[str, DataFrame]:
@@ -63,5 +53,5 @@ def read_table(spark: SparkSession, raw_dir: Path, spec: TableSpec) -> DataFrame
         listed = ", ".join(f"'{c}'" for c in missing)
         raise InputError(f"{label}: missing {noun} {listed} (data contract: {CONTRACT_DOC})")
     return frame.select(
-        *(frame[c.name].cast(CONTRACT_TYPES[c.dtype]).alias(c.name) for c in spec.columns)
+        *(frame[c.name].cast(SPARK_TYPES[c.dtype]).alias(c.name) for c in spec.columns)
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from cube.contract import TABLES, DType, TableSpec
+from cube.contract import SPARK_TYPES, TABLES, DType, TableSpec
 from tests.conftest import AS_OF
 
 Rows = dict[str, list[dict[str, Any]]]
@@ -24,16 +24,6 @@ PRODUCTS = (
     ("FIN-LOAN", "finance", "loan", "any"),
     ("BB-HOME", "home_broadband", "broadband", "own"),
 )
-_SPARK_TYPES = {
-    "string": "string",
-    "int32": "int",
-    "int64": "bigint",
-    "float": "float",
-    "double": "double",
-    "boolean": "boolean",
-    "date": "date",
-    "timestamp": "timestamp",
-}
 
 
 def valid_rows(subscribers: int = SUBSCRIBERS) -> Rows:
@@ -68,7 +58,7 @@ def schema(spec: TableSpec, dtypes: dict[str, DType] | None = None) -> str:
     """A DDL schema string for a contract table (optionally overriding some types)."""
     overrides = dtypes or {}
     return ", ".join(
-        f"{c.name} {_SPARK_TYPES[overrides.get(c.name, c.dtype)]}" for c in spec.columns
+        f"{c.name} {SPARK_TYPES[overrides.get(c.name, c.dtype)]}" for c in spec.columns
     )
 
 

@@ -17,8 +17,7 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cube.contract import TABLES, TableSpec
-from tags.jobs.inputs import CONTRACT_TYPES
+from cube.contract import SPARK_TYPES, TABLES, TableSpec
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -366,7 +365,7 @@ ROWS: dict[str, list[dict[str, Any]]] = {
 
 def schema(spec: TableSpec) -> str:
     """The contract's Spark schema as a DDL string."""
-    return ", ".join(f"{c.name} {CONTRACT_TYPES[c.dtype]}" for c in spec.columns)
+    return ", ".join(f"{c.name} {SPARK_TYPES[c.dtype]}" for c in spec.columns)
 
 
 def frames(
