@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from cube.cli import data, demo, models, quality, tags
+from cube.cli import data, demo, keys, models, quality, store, strategies, tags
 from cube.cli.output import err
 from cube.errors import CubeError, DiagnosticError
 
@@ -22,6 +22,13 @@ app.add_typer(data.app, name="data", help="Operator data: generate, describe the
 app.add_typer(tags.app, name="tags", help="Tag catalogue: build, list, graph.")
 app.add_typer(models.app, name="models", help="Propensity models: list the registry, retrain.")
 app.add_typer(quality.app, name="quality", help="Data quality: run the input gate by hand.")
+app.add_typer(
+    strategies.app, name="strategies", help="Strategy files: check, schema, forecast, explain."
+)
+app.add_typer(
+    store.app, name="store", help="Work-order store: migrate, load runs, status, export feedback."
+)
+app.add_typer(keys.app, name="keys", help="API keys for touchpoint systems: create, list, revoke.")
 app.command(name="demo")(demo.demo)
 
 

@@ -108,7 +108,13 @@ class YamlSyntaxError(Exception):
 
 def load_yaml(path: Path, display: str | None = None) -> tuple[Any, Positions]:
     """Parse one YAML document, keeping positions. Duplicate keys are syntax errors."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        empty = Positions(display or str(path), [])
+        raise YamlSyntaxError(
+            empty.diagnostic(Mark(1, 1, 1, None), "E100", f"not UTF-8 text: {exc}")
+        ) from None
     positions = Positions(display or str(path), text.splitlines())
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -148,7 +154,12 @@ def _convert(node: yaml.Node, path: PathKey, positions: Positions) -> Any:
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, (*path, i), positions) for i, item in enumerate(node.value)]
-    return _construct(node)
+    try:
+        return _construct(node)
+    except (ValueError, yaml.YAMLError) as exc:  # e.g. `2026-12-32`: a date YAML cannot build
+        raise YamlSyntaxError(
+            positions.diagnostic(_mark(node), "E100", f"invalid value '{node.value}': {exc}")
+        ) from None
 
 
 def _construct(node: yaml.Node) -> Any:
