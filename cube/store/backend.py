@@ -1,0 +1,287 @@
+"""Database backends: SQLite (embedded default) and PostgreSQL, behind one transaction API.
+
+Store code writes SQL once with `?` placeholders and runs it inside `Backend.transact`,
+which hands it a `Tx`. The few places where the two databases must differ live here:
+how a write transaction starts (BEGIN IMMEDIATE on SQLite takes the write lock up
+front; PostgreSQL locks rows), row locks (FOR UPDATE [SKIP LOCKED] on PostgreSQL,
+nothing on SQLite where the write lock already serialises writers), list parameters
+and bulk copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+from cube.store.errors import StoreError
+
+T = TypeVar("T")
+Params = Sequence[Any]
+
+# How many times a transaction that PostgreSQL aborted as a deadlock victim is retried.
+_RETRIES = 5
+
+
+class Tx:
+    """One open transaction; `pg` tells the SQL helpers which dialect to speak."""
+
+    pg = False
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def rows(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        """Run a query and return every row."""
+        cur = self.conn.execute(self._sql(sql), params)
+        return cur.fetchall() if cur.description is not None else []
+
+    def run(self, sql: str, params: Params = ()) -> int:
+        """Run a statement and return how many rows it changed."""
+        return int(self.conn.execute(self._sql(sql), params).rowcount)
+
+    def many(self, sql: str, seq: Sequence[Params]) -> None:
+        """Run one statement for many parameter rows (one round trip per batch)."""
+        if seq:
+            self.conn.executemany(self._sql(sql), seq)
+
+    def in_list(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        """`column IN (...)` as SQL and parameters."""
+        if not values:
+            return "1 = 0", []
+        return f"{column} IN ({', '.join('?' * len(values))})", list(values)
+
+    def for_update(self, skip_locked: bool = False) -> str:
+        """The row-lock clause for a SELECT (empty on SQLite)."""
+        return ""
+
+    def lock_subscribers(self, ids: Sequence[int], skip_locked: bool) -> set[int]:
+        """Lock the subscribers' guard rows in id order; returns the ids now held."""
+        return set(ids)
+
+    def lock_name(self, name: str) -> None:
+        """A transaction-long lock on an arbitrary name (no-op where writers are serial)."""
+
+    def _sql(self, sql: str) -> str:
+        return sql
+
+
+class PgTx(Tx):
+    pg = True
+
+    def in_list(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        return f"{column} = ANY(?)", [list(values)]
+
+    def for_update(self, skip_locked: bool = False) -> str:
+        return " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
+
+    def many(self, sql: str, seq: Sequence[Params]) -> None:
+        if seq:
+            with self.conn.cursor() as cur:
+                cur.executemany(self._sql(sql), seq)
+
+    def lock_subscribers(self, ids: Sequence[int], skip_locked: bool) -> set[int]:
+        if not ids:
+            return set()
+        rows = self.rows(
+            "SELECT subscriber_id FROM subscribers WHERE subscriber_id = ANY(?) "
+            "ORDER BY subscriber_id" + self.for_update(skip_locked),
+            [sorted(set(ids))],
+        )
+        return {r[0] for r in rows}
+
+    def lock_name(self, name: str) -> None:
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        self.rows("SELECT pg_advisory_xact_lock(?)", [key])
+
+    def copy_csv(self, table: str, columns: Sequence[str], chunks: Iterator[bytes]) -> None:
+        """COPY CSV chunks into `table` (the bulk path: no per-row round trips)."""
+        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
+        with self.conn.cursor().copy(statement) as copy:
+            for chunk in chunks:
+                copy.write(chunk)
+
+    def _sql(self, sql: str) -> str:
+        return _pg_sql(sql)
+
+
+@lru_cache(maxsize=512)
+def _pg_sql(sql: str) -> str:
+    # Store SQL never contains a literal '%' (LIKE patterns are parameters).
+    assert "%" not in sql, sql
+    return sql.replace("?", "%s")
+
+
+class Backend:
+    """A database the store runs transactions against."""
+
+    name = "abstract"
+
+    def transact(self, fn: Callable[[Tx], T], write: bool = True) -> T:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class SqliteBackend(Backend):
+    """SQLite in WAL mode: one connection per thread, writers serialised by BEGIN IMMEDIATE."""
+
+    name = "sqlite"
+
+    def __init__(self, path: Path, busy_timeout_ms: int = 30_000) -> None:
+        self.path = path
+        self.busy_timeout_ms = busy_timeout_ms
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._guard = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=60
+            )
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self._local.conn = conn
+            with self._guard:
+                self._all.append(conn)
+        return conn
+
+    def transact(self, fn: Callable[[Tx], T], write: bool = True) -> T:
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{self.path}: cannot start a transaction: {exc}") from exc
+        try:
+            result = fn(Tx(conn))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return result
+
+    def close(self) -> None:
+        with self._guard:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+
+class PostgresBackend(Backend):
+    """PostgreSQL through psycopg 3 with a small connection pool (one connection per caller)."""
+
+    name = "postgresql"
+
+    def __init__(self, url: str, pool_size: int = 20, connect_timeout_s: float = 30) -> None:
+        self.url = url
+        self.pool_size = pool_size
+        self.connect_timeout_s = connect_timeout_s
+        self._idle: queue.LifoQueue[Any] = queue.LifoQueue()
+        self._open = 0
+        self._guard = threading.Lock()
+
+    @contextmanager
+    def _connection(self) -> Iterator[Any]:
+        conn = self._checkout()
+        try:
+            yield conn
+        finally:
+            self._checkin(conn)
+
+    def _checkout(self) -> Any:
+        import psycopg
+
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._guard:
+            grow = self._open < self.pool_size
+            if grow:
+                self._open += 1
+        if not grow:
+            try:
+                return self._idle.get(timeout=self.connect_timeout_s)
+            except queue.Empty:
+                raise StoreError(
+                    f"no free database connection after {self.connect_timeout_s}s"
+                ) from None
+        try:
+            return psycopg.connect(self.url, autocommit=False)
+        except psycopg.Error as exc:
+            with self._guard:
+                self._open -= 1
+            raise StoreError(f"cannot connect to {_redact(self.url)}: {exc}") from exc
+
+    def _checkin(self, conn: Any) -> None:
+        import psycopg.pq
+
+        if conn.closed or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            conn.close()
+            with self._guard:
+                self._open -= 1
+            return
+        self._idle.put(conn)
+
+    def transact(self, fn: Callable[[Tx], T], write: bool = True) -> T:
+        import psycopg
+
+        for attempt in range(_RETRIES + 1):
+            with self._connection() as conn:
+                try:
+                    result = fn(PgTx(conn))
+                    conn.commit()
+                    return result
+                except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
+                    conn.rollback()
+                    if attempt == _RETRIES:
+                        raise
+                except BaseException:
+                    if not conn.closed:
+                        conn.rollback()
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        while True:
+            try:
+                conn = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            conn.close()
+            with self._guard:
+                self._open -= 1
+
+
+def _redact(url: str) -> str:
+    """The URL without a password, for messages."""
+    head, sep, tail = url.partition("@")
+    if not sep or ":" not in head.split("//", 1)[-1]:
+        return url
+    scheme, _, userinfo = head.partition("//")
+    return f"{scheme}//{userinfo.split(':', 1)[0]}:***@{tail}"
+
+
+def open_backend(url: str) -> Backend:
+    """The backend a database URL names: sqlite:///path or postgresql://..."""
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        if path in ("", ":memory:"):
+            raise StoreError(f"{url}: the store needs a file (threads share it), not memory")
+        return SqliteBackend(Path(path))
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresBackend(url)
+    raise StoreError(f"unsupported database URL '{_redact(url)}' (use sqlite:/// or postgresql://)")

@@ -1,0 +1,61 @@
+"""Frequency caps at hand-out time, safe under concurrency.
+
+A contact counts against a cap from the moment an order is handed out (a live lease
+or impression) until its lease ends; a posted result turns it into a row of
+contact_history, which counts for the cap's rolling window. The caller must hold the
+subscribers' guard rows (`Tx.lock_subscribers`) while it counts and hands out, so
+two touchpoints racing for the same subscriber are serialised and cannot both pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from cube.store.backend import Tx
+from cube.store.model import Cap, CapPolicy, to_us
+
+_DAY_US = 86_400 * 1_000_000
+
+
+def _contacts(tx: Tx, ids: Sequence[int], touchpoint: str | None, cap: Cap, now_us: int) -> dict:
+    """Contacts per subscriber inside the cap's window, live leases included."""
+    in_sql, in_params = tx.in_list("subscriber_id", ids)
+    tp_sql, tp_params = (" AND touchpoint = ?", [touchpoint]) if touchpoint else ("", [])
+    since = now_us - cap.window_days * _DAY_US
+    rows = tx.rows(
+        f"SELECT subscriber_id, COUNT(*) FROM ("
+        f"SELECT subscriber_id FROM contact_history WHERE {in_sql}{tp_sql} AND contact_us > ? "
+        f"UNION ALL SELECT subscriber_id FROM work_orders WHERE {in_sql}{tp_sql} "
+        f"AND state = 'leased' AND lease_expires_us > ?) u GROUP BY subscriber_id",
+        [*in_params, *tp_params, since, *in_params, *tp_params, now_us],
+    )
+    return {int(r[0]): int(r[1]) for r in rows}
+
+
+class CapGate:
+    """Counts for a set of subscribers on one touchpoint; `admit` spends one contact."""
+
+    def __init__(
+        self, tx: Tx, policy: CapPolicy, ids: Sequence[int], touchpoint: str, now: dt.datetime
+    ) -> None:
+        now_us = to_us(now)
+        ids = sorted(set(ids))
+        self._limits: list[tuple[int, dict[int, int]]] = []
+        tp_cap = policy.touchpoints.get(touchpoint)  # type: ignore[call-overload]
+        if tp_cap is not None:
+            self._limits.append((tp_cap.limit, _contacts(tx, ids, touchpoint, tp_cap, now_us)))
+        if policy.total is not None:
+            total = policy.total
+            self._limits.append((total.limit, _contacts(tx, ids, None, total, now_us)))
+
+    def allows(self, subscriber_id: int) -> bool:
+        return all(counts.get(subscriber_id, 0) < limit for limit, counts in self._limits)
+
+    def admit(self, subscriber_id: int) -> bool:
+        """Whether one more contact fits every cap; if so, count it."""
+        if not self.allows(subscriber_id):
+            return False
+        for _, counts in self._limits:
+            counts[subscriber_id] = counts.get(subscriber_id, 0) + 1
+        return True

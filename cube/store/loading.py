@@ -1,0 +1,272 @@
+"""Load a match run's work orders into the store: bulk, idempotent per run, atomic.
+
+Everything happens in one transaction: the run row, the orders (COPY on PostgreSQL,
+executemany on SQLite), the supersede of older strategy versions, withdrawal of
+orders whose subscriber opted out on that touchpoint, and the product exclusions.
+Batches are checked as they stream in, so a bad row anywhere aborts the whole load
+and the previous state stays as it was. Loading a run that is already loaded (same
+manifest) changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from cube.contract import TOUCHPOINTS
+from cube.errors import InputError
+from cube.products import ConflictGraph
+from cube.runs import WORK_ORDERS, RunManifest
+from cube.store.backend import Backend, PgTx, Tx
+from cube.store.errors import ConflictError
+from cube.store.model import LoadReport, to_us
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+BATCH_ROWS = 50_000
+# Database column -> contract column; timestamps become microseconds.
+_RENAMED = {"issued_at": "issued_us", "expires_at": "expires_us"}
+DB_COLUMNS: tuple[str, ...] = tuple(_RENAMED.get(c.name, c.name) for c in WORK_ORDERS.columns)
+_ARROW_TYPES = {"string": "string", "int32": "int32", "int64": "int64", "double": "float64"}
+
+
+def read_manifest(run_dir: Path) -> tuple[RunManifest, str]:
+    """The run's manifest and the sha256 of its bytes."""
+    path = run_dir / "manifest.json"
+    if not path.is_file():
+        raise InputError(f"{path}: missing (is {run_dir} a complete match run?)")
+    raw = path.read_bytes()
+    try:
+        manifest = RunManifest.model_validate_json(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InputError(f"{path}: {where}: {first['msg']}") from exc
+    return manifest, hashlib.sha256(raw).hexdigest()
+
+
+def load_run(
+    backend: Backend, run_dir: Path, now: dt.datetime, conflicts: ConflictGraph | None = None
+) -> LoadReport:
+    """Load `run_dir` (see cube.runs) in one transaction; a repeat load is a no-op."""
+    manifest, sha = read_manifest(run_dir)
+    source = run_dir / "work_orders"
+    if not source.is_dir():
+        raise InputError(f"{source}: missing work_orders directory")
+
+    def load(tx: Tx) -> LoadReport:
+        tx.lock_name(f"cube-load-run:{manifest.run_id}")
+        known = tx.rows(
+            "SELECT manifest_sha256, orders FROM runs WHERE run_id = ?", [manifest.run_id]
+        )
+        if known:
+            if known[0][0] != sha:
+                raise ConflictError(
+                    f"run '{manifest.run_id}' is already loaded with a different manifest; "
+                    "a run id is loaded once"
+                )
+            return LoadReport(
+                run_id=manifest.run_id,
+                loaded=False,
+                orders=int(known[0][1]),
+                superseded=0,
+                withdrawn_for_consent=0,
+            )
+        return _load_new(tx, manifest, sha, source, now, conflicts)
+
+    try:
+        return backend.transact(load)
+    except Exception as exc:
+        if not _is_integrity_error(exc):
+            raise
+        detail = " ".join(str(exc).split())
+        raise InputError(f"{source}: rejected by the database, nothing loaded: {detail}") from exc
+
+
+def _is_integrity_error(exc: Exception) -> bool:
+    """A constraint violation (the run's data, not the database, is at fault)."""
+    import sqlite3
+
+    if isinstance(exc, sqlite3.IntegrityError):
+        return True
+    import psycopg
+
+    return isinstance(exc, psycopg.errors.IntegrityError)
+
+
+def _load_new(
+    tx: Tx,
+    manifest: RunManifest,
+    sha: str,
+    source: Path,
+    now: dt.datetime,
+    conflicts: ConflictGraph | None,
+) -> LoadReport:
+    now_us = to_us(now)
+    tx.run(
+        "INSERT INTO runs (run_id, period, snapshot_date, manifest_sha256, manifest, orders, "
+        "loaded_us) VALUES (?, ?, ?, ?, ?, 0, ?)",
+        [
+            manifest.run_id,
+            manifest.period,
+            manifest.snapshot_date.isoformat(),
+            sha,
+            manifest.model_dump_json(),
+            now_us,
+        ],
+    )
+    tx.many(
+        "INSERT INTO run_strategies (run_id, strategy_id, strategy_version) VALUES (?, ?, ?)",
+        [(manifest.run_id, s.id, s.version) for s in manifest.strategies],
+    )
+    orders = _insert_orders(tx, source, manifest.run_id)
+    expected = manifest.counts.get("work_orders")
+    if expected is not None and expected != orders:
+        raise InputError(f"{source}: {orders} rows but manifest.json counts {expected}")
+    superseded = _supersede(tx, manifest, now_us)
+    withdrawn = tx.run(
+        "UPDATE work_orders SET state = 'withdrawn', state_reason = ?, state_us = ? "
+        "WHERE run_id = ? AND state = 'open' AND EXISTS (SELECT 1 FROM consent_overrides c "
+        "WHERE c.subscriber_id = work_orders.subscriber_id "
+        "AND c.touchpoint = work_orders.touchpoint AND NOT c.consent)",
+        ["subscriber opted out on this touchpoint", now_us, manifest.run_id],
+    )
+    tx.run(
+        "INSERT INTO subscribers (subscriber_id) SELECT DISTINCT subscriber_id FROM work_orders "
+        "WHERE run_id = ? ON CONFLICT DO NOTHING",
+        [manifest.run_id],
+    )
+    if conflicts is not None:
+        _replace_exclusions(tx, conflicts)
+    tx.run("UPDATE runs SET orders = ? WHERE run_id = ?", [orders, manifest.run_id])
+    return LoadReport(
+        run_id=manifest.run_id,
+        loaded=True,
+        orders=orders,
+        superseded=superseded,
+        withdrawn_for_consent=withdrawn,
+    )
+
+
+def _supersede(tx: Tx, manifest: RunManifest, now_us: int) -> int:
+    """Retire open orders of every older version of the run's strategies."""
+    total = 0
+    for ref in manifest.strategies:
+        newest = tx.rows(
+            "SELECT MAX(strategy_version) FROM run_strategies WHERE strategy_id = ?", [ref.id]
+        )[0][0]
+        total += tx.run(
+            "UPDATE work_orders SET state = 'superseded', state_reason = ?, state_us = ? "
+            "WHERE strategy_id = ? AND strategy_version < ? AND state = 'open'",
+            [f"strategy {ref.id} version {newest} loaded", now_us, ref.id, newest],
+        )
+    return total
+
+
+def _replace_exclusions(tx: Tx, conflicts: ConflictGraph) -> None:
+    tx.run("DELETE FROM product_exclusions")
+    rows = [(a, b) for a, b in conflicts.pairs()]
+    tx.many(
+        "INSERT INTO product_exclusions (product_id, excluded_product_id) VALUES (?, ?)",
+        rows + [(b, a) for a, b in rows],
+    )
+
+
+def _insert_orders(tx: Tx, source: Path, run_id: str) -> int:
+    total = 0
+    if isinstance(tx, PgTx):
+        counter = [0]
+        tx.copy_csv("work_orders", DB_COLUMNS, map(_csv, _batches(source, run_id, counter)))
+        return counter[0]
+    sql = (
+        f"INSERT INTO work_orders ({', '.join(DB_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * len(DB_COLUMNS))})"
+    )
+    for batch in _batches(source, run_id, [0]):
+        columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+        tx.many(sql, list(zip(*columns, strict=True)))
+        total += batch.num_rows
+    return total
+
+
+def _csv(batch: pa.Table) -> bytes:
+    import pyarrow.csv as pcsv
+
+    buffer = io.BytesIO()
+    pcsv.write_csv(batch, buffer, pcsv.WriteOptions(include_header=False))
+    return buffer.getvalue()
+
+
+def _batches(source: Path, run_id: str, counter: list[int]) -> Iterator[pa.Table]:
+    """Checked batches in database column order; counter[0] counts rows yielded."""
+    import pyarrow.dataset as ds
+
+    try:
+        dataset = ds.dataset(source, format="parquet")
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{source}: unreadable Parquet: {exc}") from exc
+    missing = [c.name for c in WORK_ORDERS.columns if c.name not in dataset.schema.names]
+    if missing:
+        raise InputError(f"{source}: missing column(s) {', '.join(missing)}")
+    names = [c.name for c in WORK_ORDERS.columns]
+    for record_batch in dataset.to_batches(columns=names, batch_size=BATCH_ROWS):
+        batch = _checked(record_batch, source, run_id, first_row=counter[0] + 1)
+        counter[0] += batch.num_rows
+        yield batch
+
+
+def _checked(batch: Any, source: Path, run_id: str, first_row: int) -> pa.Table:
+    """The batch converted to database types; InputError names the column and row."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = []
+    for spec in WORK_ORDERS.columns:
+        column = batch.column(spec.name)
+        if column.null_count:
+            row = first_row + pc.index(pc.is_null(column), True).as_py()
+            raise InputError(f"{source}: row {row}: {spec.name} is null")
+        if spec.dtype == "timestamp":
+            unit = pa.timestamp("us", tz=getattr(column.type, "tz", None))
+            column = pc.cast(column, unit, safe=False).cast(pa.int64())
+        else:
+            column = pc.cast(column, _ARROW_TYPES[spec.dtype])
+        columns.append(column)
+    table = pa.Table.from_arrays(columns, names=list(DB_COLUMNS))
+    _check_values(table, source, run_id, first_row)
+    return table
+
+
+def _check_values(table: pa.Table, source: Path, run_id: str, first_row: int) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    checks = (
+        ("run_id", pc.not_equal(table["run_id"], run_id), f"run_id is not '{run_id}'"),
+        (
+            "touchpoint",
+            pc.invert(pc.is_in(table["touchpoint"], value_set=pa.array(TOUCHPOINTS))),
+            "unknown touchpoint",
+        ),
+        (
+            "expires_at",
+            pc.less_equal(table["expires_us"], table["issued_us"]),
+            "expires_at is not after issued_at",
+        ),
+    )
+    for column, bad, message in checks:
+        if pc.any(bad).as_py():
+            index = pc.index(bad, True).as_py()
+            value = table[column if column != "expires_at" else "expires_us"][index].as_py()
+            raise InputError(
+                f"{source}: row {first_row + index}: {column}: {message} "
+                f"({json.dumps(value, default=str)})"
+            )

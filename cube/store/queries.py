@@ -1,0 +1,58 @@
+"""SQL pieces shared by leasing, results and real time: order columns and key scopes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cube.store.backend import Tx
+from cube.store.model import ALL_REGIONS, Order, Principal, from_us
+
+ORDER_COLUMNS: tuple[str, ...] = (
+    "order_id",
+    "run_id",
+    "strategy_id",
+    "strategy_version",
+    "subscriber_id",
+    "region_path",
+    "product_id",
+    "touchpoint",
+    "score",
+    "rank",
+    "explanation",
+    "script",
+    "expires_us",
+    "state",
+    "attempts",
+)
+SELECT_ORDER = ", ".join(ORDER_COLUMNS)
+# Columns after ORDER_COLUMNS in queries that need the lease too.
+SELECT_ORDER_LEASE = SELECT_ORDER + ", lease_token, lease_expires_us"
+
+
+def to_order(row: tuple[Any, ...], **changes: Any) -> Order:
+    """An Order from a row in ORDER_COLUMNS order, with optional overrides."""
+    values = dict(zip(ORDER_COLUMNS, row, strict=False))
+    values["expires_at"] = from_us(values.pop("expires_us"))
+    values.update(changes)
+    return Order(**values)
+
+
+def region_scope(tx: Tx, principal: Principal) -> tuple[str, list[Any]]:
+    """SQL keeping only orders under the key's region prefixes (whole path segments).
+
+    substr comparison rather than LIKE: exact and case-sensitive on both databases.
+    """
+    if ALL_REGIONS in principal.region_prefixes:
+        return "1 = 1", []
+    if not principal.region_prefixes:
+        return "1 = 0", []
+    parts, params = [], []
+    for prefix in principal.region_prefixes:
+        parts.append("region_path = ? OR substr(region_path, 1, ?) = ?")
+        params += [prefix, len(prefix) + 1, prefix + "."]
+    return "(" + " OR ".join(parts) + ")", params
+
+
+def in_scope(principal: Principal, touchpoint: str, region_path: str) -> bool:
+    """Whether the key may see an order (the Python twin of region_scope plus touchpoint)."""
+    return touchpoint in principal.touchpoints and principal.sees_region(region_path)

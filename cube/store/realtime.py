@@ -1,0 +1,90 @@
+"""Real time: the best open offers for a subscriber present at a touchpoint now.
+
+`offers` is a read: open, unexpired orders of the subscriber on that touchpoint, in
+the key's scope, best score first, or nothing when a frequency cap is already
+reached. `record_impression` is the write: under the subscriber's guard row it checks
+the caps again and leases that one order to the caller, so its outcome is posted
+with the returned lease token like any batch result, and two touchpoints showing the
+same subscriber at once cannot exceed a cap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from cube.store.backend import Tx
+from cube.store.caps import CapGate
+from cube.store.errors import ConflictError, NotFoundError
+from cube.store.model import LEASED, CapPolicy, Lease, Order, Principal, to_us
+from cube.store.queries import SELECT_ORDER, in_scope, region_scope, to_order
+
+
+class CapReachedError(ConflictError):
+    """The subscriber has had as many contacts as the caps allow."""
+
+
+def offers(
+    tx: Tx,
+    principal: Principal,
+    subscriber_id: int,
+    touchpoint: str,
+    now: dt.datetime,
+    policy: CapPolicy,
+    limit: int,
+) -> list[Order]:
+    """Open orders for the subscriber at this touchpoint, ranked; [] when capped."""
+    scope_sql, scope_params = region_scope(tx, principal)
+    rows = tx.rows(
+        f"SELECT {SELECT_ORDER} FROM work_orders WHERE subscriber_id = ? AND touchpoint = ? "
+        f"AND state = 'open' AND expires_us > ? AND {scope_sql} "
+        "ORDER BY score DESC, order_id LIMIT ?",
+        [subscriber_id, touchpoint, to_us(now), *scope_params, limit],
+    )
+    if not rows or not CapGate(tx, policy, [subscriber_id], touchpoint, now).allows(subscriber_id):
+        return []
+    return [to_order(r) for r in rows]
+
+
+def record_impression(
+    tx: Tx,
+    principal: Principal,
+    order_id: str,
+    now: dt.datetime,
+    lease_seconds: int,
+    policy: CapPolicy,
+) -> Lease:
+    """The order was shown: lease it to the caller, or refuse if gone or capped."""
+    missing = NotFoundError(f"order '{order_id}' not found")
+    found = tx.rows("SELECT subscriber_id FROM work_orders WHERE order_id = ?", [order_id])
+    if not found:
+        raise missing
+    subscriber = int(found[0][0])
+    tx.lock_subscribers([subscriber], skip_locked=False)
+    rows = tx.rows(
+        f"SELECT {SELECT_ORDER} FROM work_orders WHERE order_id = ?{tx.for_update()}",
+        [order_id],
+    )
+    order = to_order(rows[0])
+    if not in_scope(principal, order.touchpoint, order.region_path):
+        raise missing
+    if order.state != "open" or order.expires_at <= now:
+        state = "expired" if order.expires_at <= now else order.state
+        raise ConflictError(f"order '{order_id}' is no longer open ({state})")
+    if not CapGate(tx, policy, [subscriber], order.touchpoint, now).allows(subscriber):
+        raise CapReachedError(
+            f"subscriber {subscriber} has reached the contact cap on {order.touchpoint}"
+        )
+    token = secrets.token_hex(16)
+    expires = now + dt.timedelta(seconds=lease_seconds)
+    tx.run(
+        "UPDATE work_orders SET state = 'leased', lease_token = ?, lease_expires_us = ?, "
+        "state_us = ? WHERE order_id = ?",
+        [token, to_us(expires), to_us(now), order_id],
+    )
+    return Lease(
+        token=token,
+        touchpoint=order.touchpoint,
+        expires_at=expires,
+        orders=(order.model_copy(update={"state": LEASED}),),
+    )

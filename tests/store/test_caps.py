@@ -1,0 +1,115 @@
+"""Frequency caps hold when touchpoints race for the same subscribers."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from cube.store import CapReachedError, Lease, ResultIn, Store
+from tests.store.builder import order, write_run
+from tests.store.conftest import FakeClock, principal
+
+CALL = principal("k-call", ("outbound_call",))
+SMS = principal("k-sms", ("sms",))
+POPUP = principal("k-popup", ("store_popup",))
+
+
+def test_two_touchpoints_racing_never_over_contact(capped_store: Store, runs_dir: Path) -> None:
+    """Total cap 1 per 7 days: each subscriber is handed out once, whoever wins."""
+    subscribers = range(1, 41)
+    rows = [order("r1", s, touchpoint="outbound_call") for s in subscribers]
+    rows += [order("r1", s, touchpoint="sms", strategy="s2") for s in subscribers]
+    capped_store.load_run(write_run(runs_dir, "r1", [rows]))
+    got: dict[str, list[Lease]] = {"call": [], "sms": []}
+    start = threading.Barrier(4)
+
+    def pull(name: str, who: object, touchpoint: str) -> None:
+        start.wait()
+        while lease := capped_store.lease(who, touchpoint, 3):  # type: ignore[arg-type]
+            if not lease.orders:
+                return
+            got[name].append(lease)
+
+    threads = [
+        threading.Thread(target=pull, args=("call", CALL, "outbound_call")),
+        threading.Thread(target=pull, args=("call", CALL, "outbound_call")),
+        threading.Thread(target=pull, args=("sms", SMS, "sms")),
+        threading.Thread(target=pull, args=("sms", SMS, "sms")),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    handed = [o.subscriber_id for leases in got.values() for lease in leases for o in lease.orders]
+    assert sorted(handed) == list(subscribers)
+
+
+def test_contact_history_counts_for_the_window(
+    capped_store: Store, runs_dir: Path, clock: FakeClock
+) -> None:
+    rows = [order("r1", 1, touchpoint=t, ttl_days=30) for t in ("outbound_call", "sms")]
+    capped_store.load_run(write_run(runs_dir, "r1", [rows]))
+    lease = capped_store.lease(CALL, "outbound_call", 1, lease_seconds=60)
+    item = ResultIn(
+        order_id=lease.orders[0].order_id,
+        lease_token=lease.token,
+        outcome="no_answer",
+        idempotency_key="1",
+        at=clock(),
+    )
+    capped_store.post_results(CALL, [item])
+    clock.advance(days=6, hours=23)
+    assert capped_store.lease(SMS, "sms", 1).orders == ()
+    clock.advance(hours=1)
+    assert [o.touchpoint for o in capped_store.lease(SMS, "sms", 1).orders] == ["sms"]
+
+
+def test_invalid_number_is_no_contact(
+    capped_store: Store, runs_dir: Path, clock: FakeClock
+) -> None:
+    rows = [order("r1", 1, touchpoint="outbound_call"), order("r1", 1, touchpoint="sms")]
+    capped_store.load_run(write_run(runs_dir, "r1", [rows]))
+    lease = capped_store.lease(CALL, "outbound_call", 1)
+    item = ResultIn(
+        order_id=lease.orders[0].order_id,
+        lease_token=lease.token,
+        outcome="invalid_number",
+        idempotency_key="1",
+        at=clock(),
+    )
+    assert capped_store.post_results(CALL, [item])[0].state == "invalid_number"
+    assert capped_store.contact_history().num_rows == 0
+    assert len(capped_store.lease(SMS, "sms", 1).orders) == 1
+
+
+def test_impression_and_lease_race_for_one_subscriber(capped_store: Store, runs_dir: Path) -> None:
+    """A pop-up impression and an outbound lease at once: only one contact passes."""
+    subscribers = range(1, 31)
+    rows = [order("r1", s, touchpoint="outbound_call") for s in subscribers]
+    rows += [order("r1", s, touchpoint="store_popup", strategy="s2") for s in subscribers]
+    capped_store.load_run(write_run(runs_dir, "r1", [rows]))
+    popup_ids = [r["order_id"] for r in rows if r["touchpoint"] == "store_popup"]
+    shown: list[int] = []
+    called: list[int] = []
+    start = threading.Barrier(2)
+
+    def show() -> None:
+        start.wait()
+        for order_id in popup_ids:
+            try:
+                lease = capped_store.record_impression(POPUP, order_id)
+            except CapReachedError:
+                continue
+            shown.append(lease.orders[0].subscriber_id)
+
+    def call() -> None:
+        start.wait()
+        while (lease := capped_store.lease(CALL, "outbound_call", 2)).orders:
+            called.extend(o.subscriber_id for o in lease.orders)
+
+    threads = [threading.Thread(target=show), threading.Thread(target=call)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(shown + called) == list(subscribers)

@@ -1,0 +1,120 @@
+"""Loading runs: idempotent, atomic, superseding older strategy versions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cube.errors import InputError
+from cube.products import ConflictGraph
+from cube.store import ConflictError, Store
+from tests.store.builder import order, write_run
+from tests.store.conftest import principal
+
+ADMIN = principal("k-admin", admin=True)
+
+
+def _states(store: Store) -> dict[str, dict[str, int]]:
+    return store.counts(ADMIN)
+
+
+def test_loading_the_same_run_twice_changes_nothing(store: Store, runs_dir: Path) -> None:
+    run = write_run(runs_dir, "r1", [[order("r1", s) for s in range(1, 6)]])
+    first = store.load_run(run)
+    assert (first.loaded, first.orders) == (True, 5)
+    second = store.load_run(run)
+    assert (second.loaded, second.orders) == (False, 5)
+    assert _states(store) == {"outbound_call": {"open": 5}}
+    assert [r.run_id for r in store.runs(ADMIN)] == ["r1"]
+
+
+def test_same_run_id_with_other_contents_is_a_conflict(store: Store, runs_dir: Path) -> None:
+    store.load_run(write_run(runs_dir, "r1", [[order("r1", 1)]]))
+    other = write_run(runs_dir / "again", "r1", [[order("r1", 1), order("r1", 2)]])
+    with pytest.raises(ConflictError) as err:
+        store.load_run(other)
+    assert str(err.value) == (
+        "run 'r1' is already loaded with a different manifest; a run id is loaded once"
+    )
+
+
+def test_bad_row_mid_load_leaves_previous_state(store: Store, runs_dir: Path) -> None:
+    store.load_run(write_run(runs_dir, "r1", [[order("r1", s) for s in (1, 2)]]))
+    before = _states(store)
+    good = [order("r2", s, version=2) for s in range(10, 20)]
+    bad = [order("r2", 30, version=2), order("r2", 31, version=2, touchpoint="fax")]
+    run = write_run(runs_dir, "r2", [good, bad])
+    with pytest.raises(InputError) as err:
+        store.load_run(run)
+    assert str(err.value) == (
+        f'{run / "work_orders"}: row 12: touchpoint: unknown touchpoint ("fax")'
+    )
+    assert _states(store) == before  # nothing of r2 inserted, r1 not superseded
+    assert [r.run_id for r in store.runs(ADMIN)] == ["r1"]
+
+
+def test_database_failure_mid_load_leaves_previous_state(store: Store, runs_dir: Path) -> None:
+    """An order id already owned by another run fails inside the database, after rows of
+    the new run went in: the whole load rolls back."""
+    store.load_run(write_run(runs_dir, "r1", [[order("r1", 1)]]))
+    clash = order("r2", 7) | {"order_id": order("r1", 1)["order_id"]}
+    run = write_run(runs_dir, "r2", [[order("r2", s) for s in range(2, 6)], [clash]])
+    with pytest.raises(InputError) as err:
+        store.load_run(run)
+    message = str(err.value)
+    assert message.startswith(f"{run / 'work_orders'}: rejected by the database, nothing loaded: ")
+    assert "order_id" in message  # both databases name the violated key
+    assert _states(store) == {"outbound_call": {"open": 1}}
+    assert [r.run_id for r in store.runs(ADMIN)] == ["r1"]
+
+
+def test_new_version_supersedes_only_undelivered_orders(store: Store, runs_dir: Path) -> None:
+    store.load_run(write_run(runs_dir, "r1", [[order("r1", s) for s in (1, 2, 3)]]))
+    call = principal()
+    leased = store.lease(call, "outbound_call", 1)
+    report = store.load_run(write_run(runs_dir, "r2", [[order("r2", 9, version=2)]]))
+    assert report.superseded == 2
+    assert _states(store) == {"outbound_call": {"leased": 1, "open": 1, "superseded": 2}}
+    assert store.get_order(call, leased.orders[0].order_id).state == "leased"
+    again = store.lease(call, "outbound_call", 10)
+    assert [o.strategy_version for o in again.orders] == [2]
+
+
+def test_older_version_loaded_late_is_superseded_at_once(store: Store, runs_dir: Path) -> None:
+    store.load_run(write_run(runs_dir, "r2", [[order("r2", 1, version=2)]]))
+    report = store.load_run(write_run(runs_dir, "r1", [[order("r1", 2, version=1)]]))
+    assert (report.orders, report.superseded) == (1, 1)
+    assert _states(store) == {"outbound_call": {"open": 1, "superseded": 1}}
+
+
+def test_missing_manifest_names_the_file(store: Store, tmp_path: Path) -> None:
+    with pytest.raises(InputError) as err:
+        store.load_run(tmp_path / "nope")
+    assert str(err.value) == (
+        f"{tmp_path / 'nope' / 'manifest.json'}: missing "
+        f"(is {tmp_path / 'nope'} a complete match run?)"
+    )
+
+
+def test_null_column_names_row(store: Store, runs_dir: Path) -> None:
+    rows = [order("r1", 1), order("r1", 2) | {"script": None}]
+    run = write_run(runs_dir, "r1", [rows])
+    with pytest.raises(InputError) as err:
+        store.load_run(run)
+    assert str(err.value) == f"{run / 'work_orders'}: row 2: script is null"
+
+
+def test_exclusions_are_replaced_by_each_load_that_brings_them(
+    store: Store, runs_dir: Path
+) -> None:
+    store.load_run(write_run(runs_dir, "r1", [[order("r1", 1)]]), ConflictGraph([("A", "B")]))
+    store.load_run(write_run(runs_dir, "r2", [[order("r2", 1)]]), ConflictGraph([("B", "C")]))
+    rows = store.backend.transact(
+        lambda tx: tx.rows(
+            "SELECT product_id, excluded_product_id FROM product_exclusions "
+            "ORDER BY product_id, excluded_product_id"
+        ),
+        write=False,
+    )
+    assert [tuple(r) for r in rows] == [("B", "C"), ("C", "B")]
