@@ -32,7 +32,6 @@ from functools import reduce
 from operator import and_
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from great_expectations.compatibility.pyspark import Window
 from great_expectations.compatibility.pyspark import functions as F
 from great_expectations.core.metric_domain_types import MetricDomainTypes
 from great_expectations.execution_engine import SparkDFExecutionEngine
@@ -165,15 +164,18 @@ class KeyDuplicateRows(TableMetricProvider):
             metric_domain_kwargs, domain_type=MetricDomainTypes.TABLE
         )
         rows = df.select(*key).where(reduce(and_, (F.col(c).isNotNull() for c in key)))
-        # Rows whose key hash is shared: all true duplicates plus (rarely) collisions.
-        shared = F.count(F.lit(1)).over(Window.partitionBy(F.xxhash64(*key)))
-        candidates = rows.withColumn("__shared", shared).where("__shared > 1").drop("__shared")
-        duplicated = candidates.groupBy(*key).count().where("count > 1")
+        # One hash aggregation on a 64-bit hash of the key (no sort, no window): a hash
+        # shared by several rows flags every true duplicate, plus the odd collision.
+        hashed = rows.select(F.xxhash64(*key).alias("__h"))
+        shared = hashed.groupBy("__h").agg(F.count(F.lit(1)).alias("__n")).where("__n > 1")
+        if not shared.limit(1).collect():
+            return {"unexpected_count": 0, "examples": []}
+        # Something is wrong: resolve the exact duplicates (a second job, broken data only).
+        suspects = rows.withColumn("__h", F.xxhash64(*key)).join(shared.select("__h"), "__h")
+        duplicated = suspects.groupBy(*key).count().where("count > 1")
         total = duplicated.agg(F.sum("count")).first()[0] or 0
-        examples: list[Any] = []
-        if total:  # a second job only when something is wrong; smallest keys first
-            sample = duplicated.orderBy(*key).limit(EXAMPLES).collect()
-            examples = [row[0] if len(key) == 1 else tuple(row[: len(key)]) for row in sample]
+        sample = duplicated.orderBy(*key).limit(EXAMPLES).collect() if total else []
+        examples = [row[0] if len(key) == 1 else tuple(row[: len(key)]) for row in sample]
         return {"unexpected_count": int(total), "examples": examples}
 
 
