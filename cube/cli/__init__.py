@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from cube.cli import data, demo, keys, models, quality, store, strategies, tags
+from cube.cli import data, demo, evaluate, keys, models, quality, store, strategies, tags
 from cube.cli.output import err
 from cube.errors import CubeError, DiagnosticError
 
@@ -27,6 +27,9 @@ app.add_typer(
 )
 app.add_typer(
     store.app, name="store", help="Work-order store: migrate, load runs, status, export feedback."
+)
+app.add_typer(
+    evaluate.app, name="evaluate", help="Evaluation centre: evaluate a run; history of strategies."
 )
 app.add_typer(keys.app, name="keys", help="API keys for touchpoint systems: create, list, revoke.")
 app.command(name="demo")(demo.demo)

@@ -1,0 +1,180 @@
+"""The evaluation centre's configuration: strategies/policy/evaluation.yaml.
+
+Unit costs per contact, the revenue horizon, the conversion window, the operator's
+value-model unit values, the policy-score weights and the routing-feedback prior.
+Errors are located like strategy errors (`path:line:col CODE message`), all at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from cube.contract import PRODUCT_CATEGORIES
+from cube.dsl.source import Positions, YamlSyntaxError, load_yaml
+from cube.errors import Diagnostic, DiagnosticError, did_you_mean
+from cube.settings import Settings
+from cube.strategy.model import Touchpoint
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ValueModel(_Model):
+    """The operator's touchpoint value model (DOMAIN.md, seeds/002): unit values in CNY."""
+
+    unit_audience_value: float = Field(default=0.05, ge=0, description="Per person reached.")
+    query_unit_value: float = Field(default=1.08, ge=0, description="Per answered query.")
+    transaction_unit_value: float = Field(default=3.0, ge=0, description="Per transaction.")
+
+
+class PolicyScore(_Model):
+    """The operator's high-yield policy test: four components weighted into one score."""
+
+    weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "user_revenue": 0.4,
+            "break_even": 0.3,
+            "churn": 0.2,
+            "key_business": 0.1,
+        }
+    )
+    target_profit: float = Field(
+        default=100.0, gt=0, description="Profit per acquisition (CNY) that scores 1."
+    )
+    break_even_months: int = Field(default=6, ge=1, le=60)
+    key_categories: tuple[str, ...] = ("home_broadband", "terminal")
+
+    @model_validator(mode="after")
+    def _check(self) -> PolicyScore:
+        known = ("user_revenue", "break_even", "churn", "key_business")
+        unknown = sorted(set(self.weights) - set(known))
+        if unknown:
+            raise ValueError(f"unknown component(s) {unknown}; known: {list(known)}")
+        if any(w < 0 for w in self.weights.values()) or sum(self.weights.values()) <= 0:
+            raise ValueError("weights must be >= 0 and not all 0")
+        bad = sorted(set(self.key_categories) - set(PRODUCT_CATEGORIES))
+        if bad:
+            raise ValueError(f"unknown product categories {bad}")
+        return self
+
+
+class Prior(_Model):
+    """Beta(alpha, beta) prior of acceptance per attempted contact."""
+
+    alpha: float = Field(default=1.0, gt=0)
+    beta: float = Field(default=20.0, gt=0)
+
+
+class Feedback(_Model):
+    """Routing feedback: Beta posteriors per touchpoint x category, Thompson-sampled."""
+
+    prior: Prior = Prior()
+    lookback_runs: int = Field(default=6, ge=1, description="Evaluated runs pooled.")
+    min_weight: float = Field(default=0.2, gt=0)
+    max_weight: float = Field(default=3.0, gt=0)
+
+    @model_validator(mode="after")
+    def _range(self) -> Feedback:
+        if self.min_weight > self.max_weight:
+            raise ValueError("min_weight must not exceed max_weight")
+        return self
+
+
+class EvaluationConfig(_Model):
+    """strategies/policy/evaluation.yaml."""
+
+    conversion_window_days: int = Field(default=30, ge=1, le=366)
+    revenue_horizon_months: int = Field(default=12, ge=1, le=60)
+    cost_per_contact: dict[Touchpoint, float] = Field(default_factory=dict)
+    min_arm_size: int = Field(
+        default=30, ge=1, description="Smallest arm for which significance is flagged."
+    )
+    value_model: ValueModel = ValueModel()
+    policy_score: PolicyScore = PolicyScore()
+    feedback: Feedback = Feedback()
+
+    def cost(self, touchpoint: str) -> float:
+        return self.cost_per_contact.get(touchpoint, 0.0)  # type: ignore[call-overload]
+
+
+def config_dir(settings: Settings) -> Path:
+    """evaluation.yaml and alerts.yaml live beside the contact policy."""
+    return settings.policy_file.parent
+
+
+def load_evaluation_config(path: Path) -> EvaluationConfig:
+    return load_model(path, EvaluationConfig, "EV", "evaluation config")
+
+
+def load_model(path: Path, model: type[M], prefix: str, what: str) -> M:
+    """Validate a YAML file as `model`; every problem located (codes <prefix>001-003)."""
+    if not path.is_file():
+        raise DiagnosticError([Diagnostic(str(path), 1, 1, f"{prefix}001", f"{what} not found")])
+    try:
+        data, positions = load_yaml(path)
+    except YamlSyntaxError as exc:
+        raise DiagnosticError([exc.diagnostic]) from None
+    try:
+        return model.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        raise DiagnosticError(diagnostics(exc, positions, model, prefix)) from None
+
+
+def diagnostics(
+    exc: ValidationError, positions: Positions, model: type[BaseModel], prefix: str
+) -> list[Diagnostic]:
+    """One located diagnostic per distinct location of a validation error."""
+    found, seen = [], set()
+    for error in exc.errors():
+        loc = tuple(p for p in error["loc"] if not str(p).startswith(("literal[", "function-")))
+        if loc in seen:
+            continue
+        seen.add(loc)
+        if error["type"] == "extra_forbidden":
+            hint = did_you_mean(str(loc[-1]), _keys(model, loc[:-1]))
+            found.append(
+                positions.diagnostic(
+                    positions.key(loc),
+                    f"{prefix}002",
+                    f"unknown key '{loc[-1]}'",
+                    hint=f"did you mean '{hint}'?" if hint else None,
+                )
+            )
+            continue
+        where = ".".join(str(p) for p in loc) or "file"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        found.append(
+            positions.diagnostic(positions.value(loc), f"{prefix}003", f"{where}: {message}")
+        )
+    return found
+
+
+def _keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Field names allowed where an unknown key was written (for the suggestion)."""
+    current: Any = model
+    for part in loc:
+        field = current.model_fields.get(str(part)) if isinstance(current, type) else None
+        if field is None:
+            continue  # a list index or a mapping key
+        current = _model_of(field.annotation)
+        if current is None:
+            return []
+    return list(current.model_fields) if isinstance(current, type) else []
+
+
+def _model_of(annotation: object) -> type[BaseModel] | None:
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None

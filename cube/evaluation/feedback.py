@@ -1,0 +1,97 @@
+"""Feedback into routing: touchpoint efficiency per product category, learnt by Bayes.
+
+Efficiency is acceptance per attempted contact (reach x acceptance: what a contact on
+that touchpoint is worth). Per touchpoint x product category the acceptances and
+attempts of the last `lookback_runs` evaluated runs update a Beta prior from
+evaluation.yaml: Beta(alpha + accepted, beta + attempted - accepted).
+
+Thompson sampling turns posteriors into weights: one draw per touchpoint x category,
+seeded by the run id (so re-evaluating a run writes the same file), divided by the
+mean draw of the touchpoints seen for that category (1.0 = average) and clipped to
+[min_weight, max_weight]. A touchpoint that looks worse but is uncertain draws high
+in some cycles and so keeps getting traffic; as evidence accumulates the draws
+concentrate on the posterior means. `p_best` (share of 4,000 draws in which a
+touchpoint is the best for the category) is reported alongside.
+
+Matching reads weights per strategy x touchpoint (cube.matching.plan.EfficiencyWeight),
+so each strategy's weight on a touchpoint is the mean of its categories' weights,
+weighted by the orders it issued in each category.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cube.evaluation.config import Feedback
+from cube.evaluation.files import write_text_atomic
+
+P_BEST_DRAWS = 4000
+
+
+def seed_for(run_id: str) -> int:
+    """A 64-bit seed fixed by the run id."""
+    return int.from_bytes(hashlib.sha256(f"thompson|{run_id}".encode()).digest()[:8], "big")
+
+
+def category_counts(history: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Accepted, attempted and issued per strategy x touchpoint x category, summed over runs."""
+    rows = [m[m["level"] == "category"] for m in history]
+    frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    if frame.empty:
+        return pd.DataFrame(
+            columns=["strategy_id", "touchpoint", "product_category", "accepted", "attempted",
+                     "issued"]
+        )  # fmt: skip
+    frame = frame.rename(columns={"drill": "product_category"})
+    keys = ["strategy_id", "touchpoint", "product_category"]
+    return frame.groupby(keys)[["accepted", "attempted", "issued"]].sum().reset_index()
+
+
+def posteriors(counts: pd.DataFrame, feedback: Feedback, run_id: str) -> pd.DataFrame:
+    """Beta posterior, one Thompson draw, weight and p_best per touchpoint x category."""
+    pooled = counts.groupby(["touchpoint", "product_category"])[["accepted", "attempted"]].sum()
+    pooled = pooled.reset_index()
+    alpha = feedback.prior.alpha + pooled["accepted"].to_numpy(dtype=float)
+    beta = feedback.prior.beta + (pooled["attempted"] - pooled["accepted"]).to_numpy(dtype=float)
+    rng = np.random.default_rng(seed_for(run_id))
+    draw = rng.beta(alpha, beta) if len(pooled) else np.array([])
+    out = pooled.assign(
+        alpha=alpha, beta=beta, mean=alpha / (alpha + beta), draw=draw, weight=1.0, p_best=0.0
+    )
+    for _, index in out.groupby("product_category").groups.items():
+        rows = out.loc[index]
+        relative = rows["draw"] / rows["draw"].mean()
+        out.loc[index, "weight"] = relative.clip(feedback.min_weight, feedback.max_weight)
+        out.loc[index, "p_best"] = _p_best(rng, rows["alpha"].to_numpy(), rows["beta"].to_numpy())
+    return out.sort_values(["product_category", "touchpoint"], ignore_index=True)
+
+
+def _p_best(rng: np.random.Generator, alpha: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    draws = rng.beta(alpha, beta, size=(P_BEST_DRAWS, len(alpha)))
+    wins = np.bincount(draws.argmax(axis=1), minlength=len(alpha))
+    return wins / P_BEST_DRAWS
+
+
+def strategy_weights(counts: pd.DataFrame, posterior: pd.DataFrame) -> list[dict[str, object]]:
+    """Rows {strategy_id, touchpoint, weight} for every touchpoint a strategy used."""
+    weight = posterior.set_index(["touchpoint", "product_category"])["weight"]
+    mix = counts.groupby(["strategy_id", "product_category"])["issued"].sum()
+    rows = []
+    for (strategy, touchpoint), _ in counts.groupby(["strategy_id", "touchpoint"]):
+        shares = mix.loc[strategy]
+        learned = [float(weight.get((touchpoint, c), 1.0)) for c in shares.index]
+        value = float(np.average(learned, weights=shares.to_numpy(dtype=float) + 1e-12))
+        rows.append({"strategy_id": strategy, "touchpoint": touchpoint, "weight": round(value, 6)})
+    return rows
+
+
+def write_weights(path: Path, rows: list[dict[str, object]]) -> Path:
+    """The file the next match reads (cube.matching.plan.efficiency_file), atomically."""
+    write_text_atomic(path, json.dumps(rows, indent=2) + "\n")
+    return path
