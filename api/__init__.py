@@ -1,0 +1,1 @@
+"""The touchpoint HTTP API (FastAPI) over the work-order store; see docs/api.md."""

@@ -59,6 +59,18 @@ class Settings(BaseSettings):
         description="Work-order store: sqlite:///path (default <home>/cube.db) or "
         "postgresql://user@host:port/db.",
     )
+    store_lease_seconds: int = Field(
+        default=300, ge=1, le=86_400, description="How long a leased work order stays reserved."
+    )
+    store_max_attempts: int = Field(
+        default=3,
+        ge=1,
+        description="Leases that lapse unanswered before an order is dead-lettered.",
+    )
+    api_rate_per_second: float = Field(
+        default=1000.0, ge=0, description="Requests per second per API key; 0 turns limiting off."
+    )
+    api_rate_burst: int = Field(default=2000, ge=1, description="Burst allowance per API key.")
     snapshot_date: dt.date = Field(
         default_factory=dt.date.today, description="Business date of the build (UTC)."
     )

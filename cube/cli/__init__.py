@@ -7,7 +7,18 @@ import sys
 
 import typer
 
-from cube.cli import data, demo, evaluate, keys, models, quality, store, strategies, tags
+from cube.cli import (
+    data,
+    demo,
+    evaluate,
+    keys,
+    models,
+    quality,
+    serve,
+    store,
+    strategies,
+    tags,
+)
 from cube.cli.output import err
 from cube.errors import CubeError, DiagnosticError
 
@@ -33,6 +44,7 @@ app.add_typer(
 )
 app.add_typer(keys.app, name="keys", help="API keys for touchpoint systems: create, list, revoke.")
 app.command(name="demo")(demo.demo)
+app.command(name="serve", help="Serve the touchpoint API.")(serve.serve)
 
 
 def main() -> None:
