@@ -333,7 +333,7 @@ class HealthOut(BaseModel):
     """Whether the store answers and its schema is the one this code needs."""
 
     model_config = _examples(
-        {"status": "ok", "database": "postgresql", "schema_version": 1, "latest_version": 1}
+        {"status": "ok", "database": "postgresql", "schema_version": 2, "latest_version": 2}
     )
 
     status: Literal["ok", "unavailable"]

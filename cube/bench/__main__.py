@@ -22,7 +22,7 @@ AS_OF = dt.date(2026, 11, 1)
 
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m cube.bench")
-    parser.add_argument("--suite", choices=["all", "data", "tags", "usage"], default="all")
+    parser.add_argument("--suite", choices=["all", "data", "tags", "usage", "store"], default="all")
     parser.add_argument("--subscribers", type=int, default=1_000_000)
     parser.add_argument("--big", type=int, default=10_000_000, help="0 skips the big generation")
     parser.add_argument("--runs", type=int, default=3)
@@ -127,6 +127,18 @@ def usage_stage(work: Path, subscribers: int, runs: int) -> dict[str, Any]:
     }
 
 
+def store_suite(work: Path, runs: int) -> dict[str, Any]:
+    """Bulk load and lease + result throughput on PostgreSQL and SQLite (cube.bench.store)."""
+    from cube.bench.store import bench_store
+    from cube.settings import Settings
+
+    return bench_store(
+        work / "store",
+        lambda url: Settings(home=work / "store-home", database_url=url),
+        runs=runs,
+    )
+
+
 def markdown(results: dict[str, Any]) -> str:
     lines = [f"Machine: {results['machine']}", ""]
     for name, value in results.items():
@@ -147,6 +159,8 @@ def main() -> None:
         results["usage_stage"] = usage_stage(args.work, args.subscribers, max(args.runs, 5))
     if args.suite in ("all", "tags"):
         results["tag_build"] = tag_build(args.work, args.subscribers, args.runs)
+    if args.suite in ("all", "store"):
+        results["store"] = store_suite(args.work, args.runs)
     out = args.work / f"results-{args.suite}.json"
     out.write_text(json.dumps(results, indent=2))
     print(markdown(results))

@@ -19,8 +19,9 @@ from cube.store.queries import SELECT_ORDER, region_scope, to_order
 
 # Expired leases and orders retired per sweep (bounds the work one pull can inherit).
 SWEEP_LIMIT = 10_000
-# Candidate rounds per pull when caps or busy subscribers reject candidates.
-_ROUNDS = 4
+# Candidate rounds per pull when caps or busy subscribers reject candidates (round k
+# fetches 2**k times what is still wanted).
+_ROUNDS = 5
 
 
 def sweep(tx: Tx, now: dt.datetime, max_attempts: int) -> tuple[int, int]:
@@ -64,15 +65,20 @@ def lease(
     expires = now + dt.timedelta(seconds=lease_seconds)
     chosen: list[tuple[Any, ...]] = []
     seen: list[str] = []
-    for _ in range(_ROUNDS):
+    for round_ in range(_ROUNDS):
         want = n - len(chosen)
-        rows = _candidates(tx, principal, touchpoint, now_us, seen, limit=want * 2)
+        # The first round fetches exactly what is wanted: every candidate is row-locked
+        # (a write on PostgreSQL), so over-fetching costs. Later rounds run only when caps
+        # or busy subscribers refused candidates; each fetches twice as many as the last,
+        # so a queue head of capped orders cannot starve the pull.
+        limit = want * 2**round_
+        rows = _candidates(tx, principal, touchpoint, now_us, seen, limit=limit)
         seen += [r[0] for r in rows]
         # Mark each round leased at once, so the next round's cap counts include it.
         admitted = _admitted(tx, rows, touchpoint, now, policy)[:want]
         _mark_leased(tx, [r[0] for r in admitted], token, to_us(expires), now_us)
         chosen += admitted
-        if len(chosen) >= n or len(rows) < want * 2:
+        if len(chosen) >= n or len(rows) < limit:
             break
     orders: tuple[Order, ...] = tuple(to_order(r, state=LEASED) for r in chosen)
     return Lease(token=token, touchpoint=touchpoint, expires_at=expires, orders=orders)  # type: ignore[arg-type]

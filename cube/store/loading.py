@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 BATCH_ROWS = 50_000
+_SQLITE_LOAD_CACHE_KIB = 256 * 1024
 # Database column -> contract column; timestamps become microseconds.
 _RENAMED = {"issued_at": "issued_us", "expires_at": "expires_us"}
 DB_COLUMNS: tuple[str, ...] = tuple(_RENAMED.get(c.name, c.name) for c in WORK_ORDERS.columns)
@@ -127,23 +128,22 @@ def _load_new(
         "INSERT INTO run_strategies (run_id, strategy_id, strategy_version) VALUES (?, ?, ?)",
         [(manifest.run_id, s.id, s.version) for s in manifest.strategies],
     )
-    orders = _insert_orders(tx, source, manifest.run_id)
+    orders, subscribers = _insert_orders(tx, source, manifest.run_id)
     expected = manifest.counts.get("work_orders")
     if expected is not None and expected != orders:
         raise InputError(f"{source}: {orders} rows but manifest.json counts {expected}")
     superseded = _supersede(tx, manifest, now_us)
+    # Driven from the (small) opt-out table through the subscriber index: the run's
+    # own orders are not indexed by run.
     withdrawn = tx.run(
         "UPDATE work_orders SET state = 'withdrawn', state_reason = ?, state_us = ? "
-        "WHERE run_id = ? AND state = 'open' AND EXISTS (SELECT 1 FROM consent_overrides c "
-        "WHERE c.subscriber_id = work_orders.subscriber_id "
-        "AND c.touchpoint = work_orders.touchpoint AND NOT c.consent)",
+        "FROM consent_overrides c WHERE NOT c.consent "
+        "AND work_orders.subscriber_id = c.subscriber_id "
+        "AND work_orders.touchpoint = c.touchpoint "
+        "AND work_orders.run_id = ? AND work_orders.state = 'open'",
         ["subscriber opted out on this touchpoint", now_us, manifest.run_id],
     )
-    tx.run(
-        "INSERT INTO subscribers (subscriber_id) SELECT DISTINCT subscriber_id FROM work_orders "
-        "WHERE run_id = ? ON CONFLICT DO NOTHING",
-        [manifest.run_id],
-    )
+    _add_subscribers(tx, subscribers)
     if conflicts is not None:
         _replace_exclusions(tx, conflicts)
     tx.run("UPDATE runs SET orders = ? WHERE run_id = ?", [orders, manifest.run_id])
@@ -180,21 +180,57 @@ def _replace_exclusions(tx: Tx, conflicts: ConflictGraph) -> None:
     )
 
 
-def _insert_orders(tx: Tx, source: Path, run_id: str) -> int:
-    total = 0
+def _add_subscribers(tx: Tx, subscribers: list[int]) -> None:
+    """Guard rows for the run's subscribers (one set-based statement on PostgreSQL)."""
     if isinstance(tx, PgTx):
-        counter = [0]
-        tx.copy_csv("work_orders", DB_COLUMNS, map(_csv, _batches(source, run_id, counter)))
-        return counter[0]
+        tx.run(
+            "INSERT INTO subscribers (subscriber_id) SELECT unnest(?::bigint[]) "
+            "ON CONFLICT DO NOTHING",
+            [subscribers],
+        )
+        return
+    tx.many(
+        "INSERT INTO subscribers (subscriber_id) VALUES (?) ON CONFLICT DO NOTHING",
+        [(s,) for s in subscribers],
+    )
+
+
+def _insert_orders(tx: Tx, source: Path, run_id: str) -> tuple[int, list[int]]:
+    """Insert the run's orders; returns their count and their distinct subscribers."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    counter = [0]
+    seen: list[pa.Array] = []
+
+    def keep(batch: pa.Table) -> pa.Table:
+        seen.append(pc.unique(batch["subscriber_id"]))
+        return batch
+
+    batches = map(keep, _batches(source, run_id, counter))
+    if isinstance(tx, PgTx):
+        tx.copy_csv("work_orders", DB_COLUMNS, map(_csv, batches))
+    else:
+        _insert_sqlite(tx, batches)
+    subscribers = pc.unique(pa.chunked_array(seen, pa.int64())).to_pylist() if seen else []
+    return counter[0], subscribers
+
+
+def _insert_sqlite(tx: Tx, batches: Iterator[pa.Table]) -> None:
     sql = (
         f"INSERT INTO work_orders ({', '.join(DB_COLUMNS)}) "
         f"VALUES ({', '.join('?' * len(DB_COLUMNS))})"
     )
-    for batch in _batches(source, run_id, [0]):
-        columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-        tx.many(sql, list(zip(*columns, strict=True)))
-        total += batch.num_rows
-    return total
+    # A large page cache for this transaction keeps the index b-trees in memory while
+    # rows stream in (the default 2 MB thrashes); the connection's default comes back.
+    default = tx.rows("PRAGMA cache_size")[0][0]
+    tx.run(f"PRAGMA cache_size = {-_SQLITE_LOAD_CACHE_KIB}")
+    try:
+        for batch in batches:
+            columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+            tx.many(sql, list(zip(*columns, strict=True)))
+    finally:
+        tx.run(f"PRAGMA cache_size = {int(default)}")
 
 
 def _csv(batch: pa.Table) -> bytes:

@@ -33,6 +33,26 @@ HISTORY_OUTCOME = {
     "opted_out": "opted_out",
 }
 _COL = {name: i for i, name in enumerate((*ORDER_COLUMNS, "lease_token", "lease_expires_us"))}
+_STATE_COLUMNS = (("state", "text"), ("state_reason", "text"), ("state_us", "bigint"))
+_RESULT_COLUMNS = (
+    ("key_owner", "text"),
+    ("idempotency_key", "text"),
+    ("fingerprint", "text"),
+    ("order_id", "text"),
+    ("outcome", "text"),
+    ("at_us", "bigint"),
+    ("answer", "text"),
+    ("recorded_us", "bigint"),
+)
+_HISTORY_COLUMNS = (
+    ("contact_id", "text"),
+    ("subscriber_id", "bigint"),
+    ("campaign_id", "text"),
+    ("product_id", "text"),
+    ("touchpoint", "text"),
+    ("contact_us", "bigint"),
+    ("outcome", "text"),
+)
 
 
 @dataclass
@@ -43,6 +63,8 @@ class _Batch:
     recorded: list[tuple[ResultIn, list[Any], ResultAnswer]] = field(default_factory=list)
     withdrawn: dict[str, str] = field(default_factory=dict)  # order id -> reason
     opt_outs: list[tuple[int, str, str, int]] = field(default_factory=list)
+    # The locked orders by subscriber, so withdrawing siblings does not scan them all.
+    by_subscriber: dict[int, list[list[Any]]] = field(default_factory=dict)
 
 
 def fingerprint(item: ResultIn) -> str:
@@ -60,6 +82,8 @@ def post_results(
     orders = _locked_orders(tx, [items[i].order_id for i in pending])
     exclusions = _exclusions(tx, {o[_COL["product_id"]] for o in orders.values()})
     batch = _Batch(now_us=to_us(now))
+    for row in orders.values():
+        batch.by_subscriber.setdefault(row[_COL["subscriber_id"]], []).append(row)
     firsts: dict[str, int] = {}
     for i in pending:
         item = items[i]
@@ -170,7 +194,6 @@ def _decide(
         product = row[_COL["product_id"]]
         _withdraw(
             batch,
-            orders,
             row,
             lambda o: o[_COL["product_id"]] in {product} | exclusions.get(product, set()),
             f"sibling order {item.order_id} accepted",
@@ -181,7 +204,6 @@ def _decide(
         batch.opt_outs.append((subscriber, touchpoint, item.order_id, to_us(item.at)))
         _withdraw(
             batch,
-            orders,
             row,
             lambda o: o[_COL["touchpoint"]] == touchpoint,
             f"subscriber opted out on {touchpoint}",
@@ -189,34 +211,23 @@ def _decide(
     return result
 
 
-def _withdraw(batch: _Batch, orders: dict, row: list[Any], match: Any, reason: str) -> None:
+def _withdraw(batch: _Batch, row: list[Any], match: Any, reason: str) -> None:
     """Withdraw the subscriber's other open or leased orders that `match`."""
-    subscriber = row[_COL["subscriber_id"]]
-    for other in orders.values():
-        if (
-            other is not row
-            and other[_COL["subscriber_id"]] == subscriber
-            and other[_COL["state"]] in ("open", LEASED)
-            and match(other)
-        ):
+    for other in batch.by_subscriber[row[_COL["subscriber_id"]]]:
+        if other is not row and other[_COL["state"]] in ("open", LEASED) and match(other):
             other[_COL["state"]] = "withdrawn"
             batch.withdrawn[other[0]] = reason
 
 
 def _write(tx: Tx, principal: Principal, batch: _Batch) -> None:
+    """The batch's effects in a handful of set-based statements."""
     now_us = batch.now_us
-    tx.many(
-        "UPDATE work_orders SET state = ?, state_reason = NULL, state_us = ? WHERE order_id = ?",
-        [(item.outcome, now_us, item.order_id) for item, _, _ in batch.recorded],
-    )
-    tx.many(
-        "UPDATE work_orders SET state = 'withdrawn', state_reason = ?, state_us = ? "
-        "WHERE order_id = ?",
-        [(reason, now_us, order_id) for order_id, reason in batch.withdrawn.items()],
-    )
-    tx.many(
-        "INSERT INTO results (key_owner, idempotency_key, fingerprint, order_id, outcome, "
-        "at_us, answer, recorded_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    changes = [(item.order_id, item.outcome, None, now_us) for item, _, _ in batch.recorded]
+    changes += [(order_id, "withdrawn", why, now_us) for order_id, why in batch.withdrawn.items()]
+    tx.update_rows("work_orders", "order_id", _STATE_COLUMNS, changes)
+    tx.insert_rows(
+        "results",
+        _RESULT_COLUMNS,
         [
             (
                 principal.key_id,
@@ -231,9 +242,9 @@ def _write(tx: Tx, principal: Principal, batch: _Batch) -> None:
             for item, _, answer in batch.recorded
         ],
     )
-    tx.many(
-        "INSERT INTO contact_history (contact_id, subscriber_id, campaign_id, product_id, "
-        "touchpoint, contact_us, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    tx.insert_rows(
+        "contact_history",
+        _HISTORY_COLUMNS,
         [
             (
                 item.order_id,
@@ -248,6 +259,7 @@ def _write(tx: Tx, principal: Principal, batch: _Batch) -> None:
             if item.outcome in HISTORY_OUTCOME
         ],
     )
+    # Rare, and a batch may name one (subscriber, touchpoint) twice: row by row.
     tx.many(
         "INSERT INTO consent_overrides (subscriber_id, touchpoint, consent, order_id, at_us) "
         "VALUES (?, ?, FALSE, ?, ?) ON CONFLICT (subscriber_id, touchpoint) DO UPDATE SET "

@@ -140,9 +140,24 @@ CREATE TABLE api_keys (
 # so PostgreSQL can do heap-only updates.
 _PG_TUNE = "ALTER TABLE work_orders SET (fillfactor = 80)"
 
+# Fewer indexes for bulk loads and for every state change (a state change is never a
+# heap-only update, so each full index gets a new entry): one partial index in the exact
+# order leases hand orders out replaces the two (touchpoint, state, ...) indexes, and
+# nothing needs work_orders by run_id any more (loading works from the run's own rows).
+_QUEUE = """
+DROP INDEX work_orders_queue;
+DROP INDEX work_orders_best;
+DROP INDEX work_orders_run;
+CREATE INDEX work_orders_open_queue ON work_orders (touchpoint, score DESC, order_id)
+    WHERE state = 'open'
+"""
+
 MIGRATIONS: dict[str, tuple[Migration, ...]] = {
-    "sqlite": (Migration(1, "init", _INIT),),
-    "postgresql": (Migration(1, "init", _INIT + ";\n" + _PG_TUNE),),
+    "sqlite": (Migration(1, "init", _INIT), Migration(2, "open queue index", _QUEUE)),
+    "postgresql": (
+        Migration(1, "init", _INIT + ";\n" + _PG_TUNE),
+        Migration(2, "open queue index", _QUEUE),
+    ),
 }
 
 _VERSION_TABLE = (

@@ -113,3 +113,17 @@ def test_impression_and_lease_race_for_one_subscriber(capped_store: Store, runs_
     for t in threads:
         t.join()
     assert sorted(shown + called) == list(subscribers)
+
+
+def test_capped_orders_at_the_queue_head_do_not_starve_a_pull(
+    capped_store: Store, runs_dir: Path
+) -> None:
+    """Twenty capped subscribers outscore the one SMS order still allowed: the pull
+    widens its rounds until it reaches it."""
+    capped = range(1, 21)
+    rows = [order("r1", s, touchpoint="outbound_call", score=1.0) for s in capped]
+    rows += [order("r1", s, touchpoint="sms", strategy="s2", score=0.9) for s in capped]
+    rows.append(order("r1", 99, touchpoint="sms", strategy="s2", score=0.1))
+    capped_store.load_run(write_run(runs_dir, "r1", [rows]))
+    assert len(capped_store.lease(CALL, "outbound_call", 20).orders) == 20  # total cap: 1
+    assert [o.subscriber_id for o in capped_store.lease(SMS, "sms", 1).orders] == [99]

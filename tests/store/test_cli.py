@@ -26,8 +26,8 @@ def _json(args: list[str]) -> object:
 
 
 def test_migrate_load_status(settings: Settings) -> None:
-    assert _json(["store", "migrate"]) == {"applied": [1], "version": 1, "latest": 1}
-    assert _json(["store", "migrate"]) == {"applied": [], "version": 1, "latest": 1}
+    assert _json(["store", "migrate"]) == {"applied": [1, 2], "version": 2, "latest": 2}
+    assert _json(["store", "migrate"]) == {"applied": [], "version": 2, "latest": 2}
     write_run(settings.dir("runs"), "r1", [[order("r1", 1), order("r1", 2, touchpoint="sms")]])
     report = _json(["store", "load", "r1"])
     assert report == {
@@ -58,7 +58,7 @@ def test_unmigrated_store_says_what_to_do(settings: Settings) -> None:
     result = runner.invoke(app, ["keys", "list"])
     assert isinstance(result.exception, StoreError)
     assert str(result.exception) == (
-        "store schema is at version 0, this cube needs 1: run `cube store migrate`"
+        "store schema is at version 0, this cube needs 2: run `cube store migrate`"
     )
 
 

@@ -1,0 +1,394 @@
+"""Work-order store benchmark: bulk load, and lease + result throughput from other processes.
+
+`bench_store` measures, per backend (PostgreSQL and SQLite):
+
+- **load**: `Store.load_run` of a generated match run (>= 1M orders by default) into a
+  fresh, migrated database, median of `runs` loads, in orders per second;
+- **lease + result**: `workers` separate processes (multiprocessing, spawn), each with
+  its own in-process `Store` and its own API key, leasing `batch` orders and posting a
+  result for every one, as fast as they can for `seconds`; median of `runs`, in orders
+  per second (an order counts once its result is recorded), with the queue depth (open,
+  unexpired orders) measured before and after each run.
+
+The run directory is generated once with pyarrow (cube.runs layout) and reused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import multiprocessing as mp
+import secrets
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cube.bench.runner import median
+
+if TYPE_CHECKING:
+    from cube.settings import Settings
+    from cube.store import CapPolicy, Store
+
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+BACKENDS = ("postgresql", "sqlite")
+# (touchpoint, product, strategy): each subscriber gets one outbound-call and one SMS offer.
+_OFFERS = (
+    ("outbound_call", "P5G-UP", "s-5g"),
+    ("outbound_call", "PBROADBAND", "s-bb"),
+    ("sms", "PDATA", "s-data"),
+    ("sms", "PVIDEO", "s-video"),
+)
+# Half the acceptances withdraw the subscriber's order on the other touchpoint.
+_CONFLICTS = (("P5G-UP", "PDATA"),)
+# How touchpoints answer (per 100 results): mostly no decision, a few accept, rare opt-out.
+_OUTCOMES = ("contacted",) * 40 + ("no_answer",) * 30 + ("declined",) * 22
+_OUTCOMES += ("accepted",) * 5 + ("invalid_number",) * 2 + ("opted_out",)
+_FILE_ROWS = 250_000
+
+
+def write_bench_run(runs_dir: Path, run_id: str, orders: int, first_subscriber: int = 1) -> Path:
+    """A match run of `orders` outbound-call and SMS orders (two per subscriber, from
+    `first_subscriber` on), written in the cube.runs layout; reused when it exists."""
+    run_dir = runs_dir / run_id
+    if (run_dir / "manifest.json").exists():
+        return run_dir
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from cube.runs import HOLDOUT, WORK_ORDERS, RunManifest, StrategyRef
+
+    tmp = runs_dir / f".{run_id}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    (tmp / "work_orders").mkdir(parents=True)
+    rng = np.random.default_rng(first_subscriber)
+    issued = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    for part, start in enumerate(range(0, orders, _FILE_ROWS)):
+        stop = min(orders, start + _FILE_ROWS)
+        table = _orders_table(run_id, start, stop, first_subscriber, rng, issued)
+        assert table.column_names == [c.name for c in WORK_ORDERS.columns]
+        pq.write_table(table, tmp / "work_orders" / f"part-{part:05d}.parquet")
+    (tmp / "holdout").mkdir()
+    (tmp / "funnel").mkdir()
+    pq.write_table(_empty(HOLDOUT), tmp / "holdout" / "part-00000.parquet")
+    manifest = RunManifest(
+        run_id=run_id,
+        period=issued.strftime("%Y-%m"),
+        snapshot_date=issued.date(),
+        created_at=issued,
+        strategies=tuple(
+            StrategyRef(id=s, version=1, path=f"strategies/{s}.yaml", sha256="0" * 64)
+            for s in sorted({o[2] for o in _OFFERS})
+        ),
+        policy_sha256="0" * 64,
+        counts={"work_orders": orders, "holdout": 0, "funnel": 0},
+    )
+    (tmp / "manifest.json").write_text(manifest.model_dump_json(indent=2))
+    tmp.rename(run_dir)
+    return run_dir
+
+
+def _empty(spec: Any) -> Any:
+    import pyarrow as pa
+
+    types = {
+        "string": pa.string(),
+        "int32": pa.int32(),
+        "int64": pa.int64(),
+        "double": pa.float64(),
+        "timestamp": pa.timestamp("us", tz="UTC"),
+    }
+    return pa.schema([(c.name, types[c.dtype]) for c in spec.columns]).empty_table()
+
+
+def _orders_table(
+    run_id: str, start: int, stop: int, first_subscriber: int, rng: Any, issued: dt.datetime
+) -> Any:
+    """Orders start..stop-1: subscriber i // 2 gets offers k and k + 2 (mod 4), one per
+    touchpoint, with k spread over subscribers."""
+    import numpy as np
+    import pyarrow as pa
+
+    index = np.arange(start, stop)
+    subscribers = index // 2 + first_subscriber
+    offers = [
+        _OFFERS[(int(s) + int(i) % 2 * 2 + int(s) // 7) % 4]
+        for s, i in zip(subscribers, index, strict=True)
+    ]
+    score = rng.gamma(2.0, 0.5, len(index)).round(6)
+    city, county, grid = subscribers % 21, subscribers % 426, subscribers % 9000
+    regions = [f"P1.C{c:02d}.K{k:03d}.G{g:04d}" for c, k, g in zip(city, county, grid, strict=True)]
+    ids = [
+        hashlib.sha256(f"{run_id}|{s}|{o[2]}|{o[1]}|{o[0]}".encode()).hexdigest()[:24]
+        for s, o in zip(subscribers, offers, strict=True)
+    ]
+    explanation = [
+        json.dumps({"formula": "propensity*value*lever*routing", "score": float(v), "stages": 6})
+        for v in score
+    ]
+    n = len(index)
+    return pa.table(
+        {
+            "order_id": ids,
+            "run_id": [run_id] * n,
+            "strategy_id": [o[2] for o in offers],
+            "strategy_version": pa.array(np.ones(n, dtype=np.int32)),
+            "subscriber_id": pa.array(subscribers.astype(np.int64)),
+            "network": ["own"] * n,
+            "region_path": regions,
+            "product_id": [o[1] for o in offers],
+            "product_family": [o[1] + "-family" for o in offers],
+            "product_category": ["light_addon"] * n,
+            "touchpoint": [o[0] for o in offers],
+            "score": pa.array(score),
+            "propensity": pa.array(np.full(n, 0.3)),
+            "value": pa.array(score / 0.3),
+            "lever": pa.array(np.ones(n)),
+            "routing_weight": pa.array(np.ones(n)),
+            "priority": pa.array(np.full(n, 50, dtype=np.int32)),
+            "rank": pa.array((index % 2 + 1).astype(np.int32)),
+            "explanation": explanation,
+            "script": [f"Dear customer, {o[1]} is ready for you this month." for o in offers],
+            "issued_at": pa.array([issued] * n, pa.timestamp("us", tz="UTC")),
+            "expires_at": pa.array(
+                [issued + dt.timedelta(days=365)] * n, pa.timestamp("us", tz="UTC")
+            ),
+        }
+    )
+
+
+# -- databases ----------------------------------------------------------------------------------
+
+
+class BenchDatabase:
+    """A fresh database of one backend for one measurement; `drop` removes it."""
+
+    def __init__(self, backend: str, work: Path, pg_server: str) -> None:
+        self.backend = backend
+        self.pg_server = pg_server
+        self.name = f"cube_bench_{secrets.token_hex(4)}"
+        if backend == "sqlite":
+            self.path = work / f"{self.name}.db"
+            self.url = f"sqlite:///{self.path}"
+        else:
+            self._admin(f"CREATE DATABASE {self.name}")
+            self.url = f"{pg_server}/{self.name}"
+
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(f"{self.pg_server}/postgres", autocommit=True) as conn:
+            conn.execute(sql)
+
+    def drop(self) -> None:
+        if self.backend == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        else:
+            self._admin(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+
+
+def _store(settings: Settings, **options: Any) -> Store:
+    from cube.store import open_store
+
+    store = open_store(settings, **options)
+    store.migrate()
+    return store
+
+
+def _depth(store: Store) -> int:
+    from cube.store import Principal
+
+    admin = Principal(key_id="bench-admin", admin=True)
+    return sum(store.queue_depth(admin).values())
+
+
+# -- measurements -------------------------------------------------------------------------------
+
+
+def bench_load(settings: Settings, run_dir: Path) -> dict[str, Any]:
+    """One load of `run_dir` into the (fresh) database the settings name."""
+    from cube.products import ConflictGraph
+
+    store = _store(settings)
+    try:
+        started = time.perf_counter()
+        report = store.load_run(run_dir, ConflictGraph(_CONFLICTS))
+        seconds = time.perf_counter() - started
+    finally:
+        store.close()
+    return {
+        "orders": report.orders,
+        "seconds": round(seconds, 2),
+        "orders_per_s": round(report.orders / seconds),
+    }
+
+
+def bench_caps() -> CapPolicy:
+    """The frequency caps of strategies/policy/contact.yaml, as the API builds them."""
+    from cube.store import Cap, CapPolicy
+
+    return CapPolicy(
+        touchpoints={
+            "outbound_call": Cap(limit=1, window_days=7),
+            "sms": Cap(limit=4, window_days=30),
+            "store_popup": Cap(limit=2, window_days=7),
+            "internet": Cap(limit=6, window_days=7),
+        },
+        total=Cap(limit=8, window_days=30),
+    )
+
+
+def _worker(
+    url: str, key_id: str, touchpoint: str, batch: int, barrier: Any, stop_in: float, out: Any
+) -> None:
+    """One touchpoint system: lease `batch`, post a result for each, until time is up."""
+    import random
+
+    from cube.store import Principal, ResultIn
+    from cube.store.backend import open_backend
+    from cube.store.store import Store
+
+    store = Store(open_backend(url), caps=bench_caps(), lease_seconds=600)
+    who = Principal(key_id=key_id, touchpoints=frozenset([touchpoint]), region_prefixes=("P1",))
+    rand = random.Random(key_id)
+    done = calls = 0
+    barrier.wait()
+    started = time.perf_counter()
+    while time.perf_counter() - started < stop_in:
+        lease = store.lease(who, touchpoint, batch)  # type: ignore[arg-type]
+        if not lease.orders:
+            break
+        now = dt.datetime.now(dt.UTC)
+        items = [
+            ResultIn(
+                order_id=o.order_id,
+                lease_token=lease.token,
+                outcome=rand.choice(_OUTCOMES),  # type: ignore[arg-type]
+                idempotency_key=f"{key_id}-{o.order_id}",
+                at=now,
+            )
+            for o in lease.orders
+        ]
+        answers = store.post_results(who, items)
+        done += sum(a.status == "recorded" for a in answers)
+        calls += 1
+    out.put((done, calls, time.perf_counter() - started))
+    store.close()
+
+
+def bench_lease_results(url: str, workers: int, batch: int, seconds: float) -> dict[str, Any]:
+    """`workers` processes leasing and posting results for `seconds`; orders/s overall."""
+    context = mp.get_context("spawn")
+    barrier = context.Barrier(workers)
+    out = context.Queue()
+    procs = [
+        context.Process(
+            target=_worker,
+            args=(url, f"bench-{i}", _OFFERS[i % 2 * 2][0], batch, barrier, seconds, out),
+        )
+        for i in range(workers)
+    ]
+    for proc in procs:
+        proc.start()
+    reports = _collect(out, procs)
+    orders = sum(r[0] for r in reports)
+    wall = max(r[2] for r in reports)
+    return {
+        "orders": orders,
+        "batches": sum(r[1] for r in reports),
+        "seconds": round(wall, 2),
+        "orders_per_s": round(orders / wall),
+    }
+
+
+def _collect(out: Any, procs: list[Any]) -> list[tuple[int, int, float]]:
+    """Every worker's report; a worker that dies fails the bench at once."""
+    import queue
+
+    reports: list[tuple[int, int, float]] = []
+    while len(reports) < len(procs):
+        try:
+            reports.append(out.get(timeout=1))
+        except queue.Empty:
+            failed = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+            if failed:
+                for proc in procs:
+                    proc.kill()
+                raise SystemExit(f"a lease worker failed (exit {failed[0]})") from None
+    for proc in procs:
+        proc.join()
+    return reports
+
+
+def bench_backend(
+    backend: str,
+    work: Path,
+    settings_factory: Callable[[str], Settings],
+    run_dirs: tuple[Path, Path],
+    runs: int,
+    workers: int,
+    batch: int,
+    seconds: float,
+    pg_server: str,
+) -> dict[str, Any]:
+    """Load medians on fresh databases, then lease + result medians on the last one (topped
+    up with a second run so the queue stays deep)."""
+    loads, drains, databases = [], [], []
+    try:
+        for _ in range(runs):
+            databases.append(BenchDatabase(backend, work, pg_server))
+            loads.append(bench_load(settings_factory(databases[-1].url), run_dirs[0]))
+        settings = settings_factory(databases[-1].url)
+        bench_load(settings, run_dirs[1])
+        store = _store(settings)
+        try:
+            for _ in range(runs):
+                before = _depth(store)
+                drain = bench_lease_results(databases[-1].url, workers, batch, seconds)
+                drains.append(
+                    {"queue_depth_before": before, **drain, "queue_depth_after": _depth(store)}
+                )
+        finally:
+            store.close()
+    finally:
+        for database in databases:
+            database.drop()
+    return {
+        "load_runs": loads,
+        "load_orders_per_s": median([r["orders_per_s"] for r in loads]),
+        "lease_result_runs": drains,
+        "lease_result_orders_per_s": median([r["orders_per_s"] for r in drains]),
+        "workers": workers,
+        "batch": batch,
+    }
+
+
+def bench_store(
+    work: Path,
+    settings_factory: Callable[[str], Settings],
+    *,
+    orders: int = 1_000_000,
+    runs: int = 3,
+    workers: int = 4,
+    batch: int = 500,
+    seconds: float = 30.0,
+    backends: tuple[str, ...] = BACKENDS,
+    pg_server: str = PG_SERVER,
+) -> dict[str, Any]:
+    """The store suite: per backend, bulk load and lease + result throughput (see module)."""
+    work.mkdir(parents=True, exist_ok=True)
+    runs_dir = work / "store-runs"
+    run_dirs = (
+        write_bench_run(runs_dir, f"bench-{orders}", orders),
+        # Other subscribers, so the top-up's orders are not held back by the caps.
+        write_bench_run(runs_dir, f"bench-topup-{orders}", orders, orders // 2 + 1),
+    )
+    return {
+        backend: bench_backend(
+            backend, work, settings_factory, run_dirs, runs, workers, batch, seconds, pg_server
+        )
+        for backend in backends
+    }
