@@ -12,6 +12,7 @@ from cube.cli import (
     demo,
     evaluate,
     keys,
+    match,
     models,
     quality,
     serve,
@@ -44,6 +45,7 @@ app.add_typer(
 )
 app.add_typer(keys.app, name="keys", help="API keys for touchpoint systems: create, list, revoke.")
 app.command(name="demo")(demo.demo)
+app.command(name="match", help="Match active strategies into a run of work orders.")(match.match)
 app.command(name="serve", help="Serve the touchpoint API.")(serve.serve)
 
 

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from cube.cli import match
 from cube.cli.output import JSON_HELP, emit, out
 from cube.settings import get_settings
 
@@ -67,3 +68,9 @@ def schema(
         return
     write_schema(out_file)
     out.print(f"wrote {out_file}", markup=False, emoji=False)
+
+
+# Forecast, coverage and explain run the matching engine (cube.cli.match holds them).
+app.command("forecast")(match.forecast)
+app.command("coverage")(match.coverage)
+app.command("explain")(match.explain)

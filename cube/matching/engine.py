@@ -1,0 +1,224 @@
+"""A match run end to end: inputs, plan, candidates through every stage, the run written.
+
+`candidates` is the whole matching computation as one DataFrame (every candidate
+with the stage it reached and why it stopped); `cube match`, forecast, coverage,
+explain and the benchmark all read it, so they agree by construction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cube.errors import InputError
+from cube.matching import candidates as cand
+from cube.matching import stages
+from cube.matching.outputs import funnel_table, holdout_table, work_orders, write_run
+from cube.matching.plan import MatchPlan, build_plan, efficiency_file, is_active, load_efficiency
+from cube.matching.policy import ContactPolicy, load_policy
+from cube.products import load_products
+from cube.runs import RunManifest, StrategyRef
+from cube.settings import Settings
+from cube.strategy.compiled import CompiledStrategy
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+Stage = Callable[[str], AbstractContextManager[dict[str, Any]]]
+RAW_TABLES = ("consent", "holdings", "contact_history")
+
+
+@dataclass(frozen=True)
+class MatchInputs:
+    """The tag table and the raw extracts matching reads."""
+
+    tags: DataFrame
+    consent: DataFrame
+    holdings: DataFrame
+    history: DataFrame
+    snapshot_date: dt.date
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str
+    path: Path
+    manifest: RunManifest
+
+
+def read_inputs(
+    spark: SparkSession, settings: Settings, snapshot_date: dt.date | None = None
+) -> MatchInputs:
+    """The published tag snapshot (latest when None) and the raw extracts."""
+    from tags.jobs.publish import load_snapshot, resolve_snapshot
+
+    warehouse = settings.dir("warehouse")
+    date = resolve_snapshot(warehouse, snapshot_date)
+    raw = {}
+    for name in RAW_TABLES:
+        path = settings.dir("raw") / name
+        if not path.exists():
+            raise InputError(f"{path}: missing (run `cube data generate` or set CUBE_RAW_DIR)")
+        raw[name] = spark.read.parquet(str(path))
+    return MatchInputs(
+        tags=load_snapshot(spark, warehouse, date),
+        consent=raw["consent"],
+        holdings=raw["holdings"],
+        history=raw["contact_history"],
+        snapshot_date=date,
+    )
+
+
+def make_plan(
+    settings: Settings,
+    strategies: Sequence[CompiledStrategy],
+    run_date: dt.date,
+    policy: ContactPolicy | None = None,
+) -> MatchPlan:
+    """The plan over `strategies` with the configured policy, products, models, weights."""
+    from cube.catalogue import Catalogue
+
+    if policy is None:
+        policy, _ = load_policy(settings.policy_file)
+    return build_plan(
+        strategies,
+        run_date=run_date,
+        policy=policy,
+        products=load_products(settings.dir("raw")),
+        models=Catalogue.load().models.values(),
+        efficiency=load_efficiency(efficiency_file(settings.dir("reports"))),
+    )
+
+
+def check_columns(tags: DataFrame, plan: MatchPlan, carry: Sequence[str] = ()) -> None:
+    """Every tag the plan reads must be in the snapshot (model scores may have been skipped)."""
+    have = set(tags.columns)
+    missing = [n for n in [*cand.ID_COLUMNS, *cand.needed_tags(plan), *carry] if n not in have]
+    if missing:
+        raise InputError(
+            "tag snapshot lacks column(s) " + ", ".join(missing) + " (model scores come from "
+            "`cube tags build --models score`)"
+        )
+
+
+def candidates(
+    inputs: MatchInputs,
+    plan: MatchPlan,
+    *,
+    naive: bool = False,
+    carry: Sequence[str] = (),
+    persist: bool = True,
+) -> DataFrame:
+    """Every candidate through every stage. `naive` scans and joins once per strategy (the
+    benchmark's baseline); the stages after the scan are the same code."""
+    spark = inputs.tags.sparkSession
+    carry = sorted({*cand.script_tags(plan), *carry})
+    check_columns(inputs.tags, plan, carry)
+    offers = cand.offer_table(spark, plan)
+    if naive:
+        parts = []
+        for strategy in plan.strategies:
+            facts = cand.subscriber_facts(inputs.consent, inputs.holdings, inputs.history, plan)
+            scanned = cand.scan(inputs.tags, plan, [strategy], carry)
+            parts.append(cand.expand(scanned, facts, offers, plan))
+        expanded = parts[0]
+        for part in parts[1:]:
+            expanded = expanded.unionByName(part)
+        expanded = expanded.repartition("subscriber_id")
+    else:
+        facts = cand.subscriber_facts(inputs.consent, inputs.holdings, inputs.history, plan)
+        expanded = cand.expand(cand.scan(inputs.tags, plan, None, carry), facts, offers, plan)
+    staged = stages.apply_caps(stages.arbitrate(stages.route(expanded), plan), plan)
+    if persist:
+        from pyspark import StorageLevel
+
+        staged = staged.persist(StorageLevel.MEMORY_AND_DISK)
+    return stages.global_stages(staged, plan, split=persist)
+
+
+def run_id_for(
+    plan: MatchPlan, snapshot_date: dt.date, policy_sha: str, strategies: Sequence[CompiledStrategy]
+) -> str:
+    """Deterministic: the same inputs on the same day give the same run (and order ids)."""
+    parts = {
+        "run_date": plan.run_date.isoformat(),
+        "snapshot": snapshot_date.isoformat(),
+        "policy": policy_sha,
+        "strategies": sorted((s.id, s.strategy.version, s.sha256) for s in strategies),
+        "efficiency": sorted((k[0], k[1], v) for k, v in plan.efficiency.items()),
+    }
+    digest = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+    return f"{plan.run_date:%Y%m%d}-{digest[:10]}"
+
+
+def run_match(
+    spark: SparkSession,
+    settings: Settings,
+    strategies: Sequence[CompiledStrategy],
+    *,
+    run_date: dt.date,
+    snapshot_date: dt.date | None = None,
+    on_stage: Stage | None = None,
+) -> RunSummary:
+    """Match the active strategies on `run_date` and write the run."""
+    stage = on_stage or (lambda name: nullcontext({}))
+    with stage("plan") as info:
+        policy, policy_sha = load_policy(settings.policy_file)
+        active = [s for s in strategies if is_active(s, run_date)]
+        plan = make_plan(settings, active, run_date, policy)
+        info["detail"] = f"{len(active)} active of {len(strategies)} strategies"
+    with stage("inputs") as info:
+        inputs = read_inputs(spark, settings, snapshot_date)
+        info["detail"] = f"tag snapshot {inputs.snapshot_date}"
+    run_id = run_id_for(plan, inputs.snapshot_date, policy_sha, active)
+    manifest = RunManifest(
+        run_id=run_id,
+        period=plan.period,
+        snapshot_date=inputs.snapshot_date,
+        created_at=dt.datetime.now(dt.UTC),
+        strategies=tuple(
+            StrategyRef(id=s.id, version=s.strategy.version, path=str(s.path), sha256=s.sha256)
+            for s in sorted(active, key=lambda s: s.id)
+        ),
+        policy_sha256=policy_sha,
+        counts={},
+    )
+    with stage("match and write") as info:
+        path, counts = write_run(tables(inputs, plan, run_id), manifest, settings.dir("runs"))
+        info["detail"] = ", ".join(f"{k} {v:,}" for k, v in counts.items())
+    final = RunManifest.model_validate_json((path / "manifest.json").read_text())
+    return RunSummary(run_id=run_id, path=path, manifest=final)
+
+
+def tables(inputs: MatchInputs, plan: MatchPlan, run_id: str) -> dict[str, DataFrame]:
+    """The run's three tables, from one candidates computation."""
+    if not plan.strategies:
+        return _empty_tables(inputs.tags.sparkSession)
+    found = candidates(inputs, plan)
+    return {
+        "work_orders": work_orders(found, plan, run_id),
+        "holdout": holdout_table(found, plan, run_id),
+        "funnel": funnel_table(found, run_id),
+    }
+
+
+def _empty_tables(spark: SparkSession) -> dict[str, DataFrame]:
+    from pyspark.sql import types as T
+
+    from cube.matching.outputs import SPARK_TYPES
+    from cube.runs import RUN_TABLES
+
+    out = {}
+    for spec in RUN_TABLES:
+        fields = [
+            T.StructField(c.name, T._parse_datatype_string(SPARK_TYPES[c.dtype]))
+            for c in spec.columns
+        ]
+        out[spec.name] = spark.createDataFrame([], T.StructType(fields))
+    return out
