@@ -16,6 +16,7 @@ from cube.cli import (
     models,
     quality,
     serve,
+    simulate,
     store,
     strategies,
     tags,
@@ -42,6 +43,9 @@ app.add_typer(
 )
 app.add_typer(
     evaluate.app, name="evaluate", help="Evaluation centre: evaluate a run; history of strategies."
+)
+app.add_typer(
+    simulate.app, name="simulate", help="Touchpoint simulators: site keys, a cycle against the API."
 )
 app.add_typer(keys.app, name="keys", help="API keys for touchpoint systems: create, list, revoke.")
 app.command(name="demo")(demo.demo)
