@@ -11,6 +11,7 @@ from cube.cli import (
     data,
     demo,
     evaluate,
+    flows,
     keys,
     match,
     models,
@@ -47,6 +48,7 @@ app.add_typer(
 app.add_typer(
     simulate.app, name="simulate", help="Touchpoint simulators: site keys, a cycle against the API."
 )
+app.add_typer(flows.app, name="flows", help="Prefect deployments of the cycle: list, serve, run.")
 app.add_typer(keys.app, name="keys", help="API keys for touchpoint systems: create, list, revoke.")
 app.command(name="demo")(demo.demo)
 app.command(name="match", help="Match active strategies into a run of work orders.")(match.match)
