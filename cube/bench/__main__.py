@@ -22,10 +22,17 @@ AS_OF = dt.date(2026, 11, 1)
 
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m cube.bench")
-    parser.add_argument("--suite", choices=["all", "data", "tags", "usage", "store"], default="all")
+    parser.add_argument(
+        "--suite", choices=["all", "data", "tags", "usage", "store", "matching"], default="all"
+    )
     parser.add_argument("--subscribers", type=int, default=1_000_000)
     parser.add_argument("--big", type=int, default=10_000_000, help="0 skips the big generation")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--match-sizes",
+        default="100000,300000,1000000",
+        help="Subscriber counts of the matching benchmark (comma-separated).",
+    )
     parser.add_argument("--work", type=Path, default=PROJECT_ROOT / "var" / "bench")
     return parser.parse_args()
 
@@ -159,6 +166,11 @@ def main() -> None:
         results["usage_stage"] = usage_stage(args.work, args.subscribers, max(args.runs, 5))
     if args.suite in ("all", "tags"):
         results["tag_build"] = tag_build(args.work, args.subscribers, args.runs)
+    if args.suite in ("all", "matching"):
+        from cube.bench.matching import bench_matching
+
+        sizes = [int(n) for n in args.match_sizes.split(",") if n]
+        results["matching"] = bench_matching(args.work, sizes, args.runs)
     if args.suite in ("all", "store"):
         results["store"] = store_suite(args.work, args.runs)
     out = args.work / f"results-{args.suite}.json"
