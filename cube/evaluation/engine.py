@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from cube.atomic import write_text_atomic
 from cube.errors import InputError
 from cube.evaluation import alerts, design, feedback, report
 from cube.evaluation.config import config_dir, load_evaluation_config
-from cube.evaluation.files import write_tables, write_text_atomic
+from cube.evaluation.files import write_tables
 from cube.evaluation.metrics import add_budget, compute
 from cube.evaluation.outcomes import Cycle, load_cycle
 from cube.settings import Settings

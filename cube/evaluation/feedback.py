@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cube.atomic import write_text_atomic
 from cube.evaluation.config import Feedback
-from cube.evaluation.files import write_text_atomic
 
 P_BEST_DRAWS = 4000
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cube.atomic import swap_in
 from cube.matching.candidates import AFTER_CONSENT, ISSUED
 from cube.matching.plan import MatchPlan
 from cube.runs import FUNNEL, FUNNEL_STAGES, HOLDOUT, WORK_ORDERS, RunManifest, TableSpec
@@ -188,7 +188,7 @@ def write_run(
             counts[name] = _rows(frame, staging / name)
         final = manifest.model_copy(update={"counts": counts})
         (staging / "manifest.json").write_text(final.model_dump_json(indent=2) + "\n")
-        _swap_in(staging, target)
+        swap_in(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target, counts
@@ -197,22 +197,6 @@ def write_run(
 def _rows(frame: DataFrame, path: Path) -> int:
     """Rows written, read back from the Parquet footers (no recomputation)."""
     return frame.sparkSession.read.parquet(str(path)).count()
-
-
-def _swap_in(staging: Path, target: Path) -> None:
-    """Rename `staging` to `target`, replacing an earlier run of the same id."""
-    retired = target.parent / f".retired-{target.name}-{uuid.uuid4().hex[:8]}"
-    had = target.exists()
-    if had:
-        os.rename(target, retired)
-    try:
-        os.rename(staging, target)
-    except BaseException:
-        if had:
-            os.rename(retired, target)
-        raise
-    if had:
-        shutil.rmtree(retired, ignore_errors=True)
 
 
 def manifest_json(manifest: RunManifest) -> dict[str, object]:

@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from cube.quality.report import write_atomic
+from cube.atomic import write_text_atomic
 from cube.settings import Settings
 
 
@@ -46,5 +46,5 @@ def record_counts(settings: Settings, snapshot_date: dt.date, counts: Mapping[st
     """Write (replace) the counts of `snapshot_date`."""
     path = counts_dir(settings) / f"{snapshot_date.isoformat()}.json"
     payload = {"snapshot_date": snapshot_date.isoformat(), "tables": dict(sorted(counts.items()))}
-    write_atomic(path, json.dumps(payload, indent=2) + "\n")
+    write_text_atomic(path, json.dumps(payload, indent=2) + "\n")
     return path

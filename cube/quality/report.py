@@ -8,13 +8,12 @@ a crashed or concurrent run never leaves half a report where a reader looks.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cube.atomic import write_text_atomic
 from cube.quality.policy import CheckKind, Severity
 from cube.settings import Settings
 
@@ -132,22 +131,9 @@ def save_report(report: QualityReport, settings: Settings) -> Path:
     directory = report_dir(settings, report.snapshot_date)
     path = directory / f"{report.stage}.json"
     report.report_path = str(path)
-    write_atomic(path, report.model_dump_json(indent=2) + "\n")
-    write_atomic(path.with_suffix(".md"), render_markdown(report))
+    write_text_atomic(path, report.model_dump_json(indent=2) + "\n")
+    write_text_atomic(path.with_suffix(".md"), render_markdown(report))
     return path
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temp file in the same directory and rename (atomic on POSIX)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def render_markdown(report: QualityReport) -> str:

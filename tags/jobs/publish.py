@@ -21,6 +21,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cube.atomic import swap_in
 from cube.errors import CubeError
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def commit_staging(staging: Path, metadata: dict[str, Any], warehouse_dir: Path)
     try:
         document = {"snapshot_date": snapshot_date.isoformat(), **metadata}
         meta_staging.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-        had_target = _swap_in(staging, target, retired)
+        had_target = swap_in(staging, target, retired)
         try:
             os.replace(meta_staging, meta_target)
         except BaseException:
@@ -104,21 +105,6 @@ def commit_staging(staging: Path, metadata: dict[str, Any], warehouse_dir: Path)
 def discard_staging(staging: Path) -> None:
     """Remove a staged table that will not be published (missing is fine)."""
     shutil.rmtree(staging, ignore_errors=True)
-
-
-def _swap_in(staging: Path, target: Path, retired: Path) -> bool:
-    """Move `staging` to `target`; an existing target is moved to `retired` first (and
-    restored on failure). Returns whether there was one."""
-    had_target = target.exists()
-    if had_target:
-        os.rename(target, retired)
-    try:
-        os.rename(staging, target)
-    except BaseException:
-        if had_target:
-            os.rename(retired, target)
-        raise
-    return had_target
 
 
 def snapshot_dates(warehouse_dir: Path) -> list[dt.date]:

@@ -20,7 +20,6 @@ from cube.quality.report import (
     TableReport,
     render_markdown,
     save_report,
-    write_atomic,
 )
 from cube.quality.schema import Expected, compare, contract_columns
 
@@ -108,15 +107,6 @@ def test_previous_counts_is_the_latest_earlier_snapshot(settings):
 
     assert history.previous_counts(settings, AS_OF) == (dt.date(2026, 10, 31), {"subscribers": 11})
     assert history.previous_counts(settings, dt.date(2026, 10, 30)) is None
-
-
-def test_write_atomic_replaces_and_leaves_no_temp_files(tmp_path):
-    path = tmp_path / "dq" / "inputs.json"
-    write_atomic(path, "one")
-    write_atomic(path, "two")
-
-    assert path.read_text() == "two"
-    assert [p.name for p in path.parent.iterdir()] == ["inputs.json"]
 
 
 def test_report_saves_json_and_markdown_and_the_error_names_every_failure(settings):
