@@ -8,13 +8,12 @@ Errors are located like strategy errors (`path:line:col CODE message`), all at o
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from cube.configfile import load_config
 from cube.contract import PRODUCT_CATEGORIES
-from cube.dsl.source import Positions, YamlSyntaxError, load_yaml
-from cube.errors import Diagnostic, DiagnosticError, did_you_mean
 from cube.settings import Settings
 from cube.strategy.model import Touchpoint
 
@@ -114,67 +113,4 @@ def load_evaluation_config(path: Path) -> EvaluationConfig:
 
 def load_model(path: Path, model: type[M], prefix: str, what: str) -> M:
     """Validate a YAML file as `model`; every problem located (codes <prefix>001-003)."""
-    if not path.is_file():
-        raise DiagnosticError([Diagnostic(str(path), 1, 1, f"{prefix}001", f"{what} not found")])
-    try:
-        data, positions = load_yaml(path)
-    except YamlSyntaxError as exc:
-        raise DiagnosticError([exc.diagnostic]) from None
-    try:
-        return model.model_validate(data if data is not None else {})
-    except ValidationError as exc:
-        raise DiagnosticError(diagnostics(exc, positions, model, prefix)) from None
-
-
-def diagnostics(
-    exc: ValidationError, positions: Positions, model: type[BaseModel], prefix: str
-) -> list[Diagnostic]:
-    """One located diagnostic per distinct location of a validation error."""
-    found, seen = [], set()
-    for error in exc.errors():
-        loc = tuple(p for p in error["loc"] if not str(p).startswith(("literal[", "function-")))
-        if loc in seen:
-            continue
-        seen.add(loc)
-        if error["type"] == "extra_forbidden":
-            hint = did_you_mean(str(loc[-1]), _keys(model, loc[:-1]))
-            found.append(
-                positions.diagnostic(
-                    positions.key(loc),
-                    f"{prefix}002",
-                    f"unknown key '{loc[-1]}'",
-                    hint=f"did you mean '{hint}'?" if hint else None,
-                )
-            )
-            continue
-        where = ".".join(str(p) for p in loc) or "file"
-        message = str(error["msg"]).removeprefix("Value error, ")
-        found.append(
-            positions.diagnostic(positions.value(loc), f"{prefix}003", f"{where}: {message}")
-        )
-    return found
-
-
-def _keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """Field names allowed where an unknown key was written (for the suggestion)."""
-    current: Any = model
-    for part in loc:
-        field = current.model_fields.get(str(part)) if isinstance(current, type) else None
-        if field is None:
-            continue  # a list index or a mapping key
-        current = _model_of(field.annotation)
-        if current is None:
-            return []
-    return list(current.model_fields) if isinstance(current, type) else []
-
-
-def _model_of(annotation: object) -> type[BaseModel] | None:
-    import typing
-
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _model_of(arg)
-        if found is not None:
-            return found
-    return None
+    return load_config(path, model, prefix, what)

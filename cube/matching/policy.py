@@ -14,13 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from cube.configfile import load_config
 from cube.contract import CONTACT_OUTCOMES, PRODUCT_CATEGORIES
-from cube.dsl.source import Positions, YamlSyntaxError, load_yaml
-from cube.errors import Diagnostic, DiagnosticError, did_you_mean
 from cube.strategy.model import Touchpoint
 
 ALL = "all"
@@ -139,81 +138,5 @@ class ContactPolicy(_Model):
 
 def load_policy(path: Path) -> tuple[ContactPolicy, str]:
     """The policy and the sha256 of its file; every problem located, all at once."""
-    if not path.is_file():
-        raise DiagnosticError([_missing(path)])
-    try:
-        data, positions = load_yaml(path)
-    except YamlSyntaxError as exc:
-        raise DiagnosticError([exc.diagnostic]) from None
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    try:
-        return ContactPolicy.model_validate(data if data is not None else {}), digest
-    except ValidationError as exc:
-        raise DiagnosticError(_diagnostics(exc, positions)) from None
-
-
-def _missing(path: Path) -> Diagnostic:
-    return Diagnostic(str(path), 1, 1, "P001", "contact policy file not found")
-
-
-def _diagnostics(exc: ValidationError, positions: Positions) -> list[Diagnostic]:
-    found = []
-    seen: set[tuple[str | int, ...]] = set()
-    for error in exc.errors():
-        loc = tuple(p for p in error["loc"] if not _is_union_tag(p))
-        if loc in seen:
-            continue  # a union reports once per member; the first says the most
-        seen.add(loc)
-        if error["type"] == "extra_forbidden":
-            known = _known_keys(loc[:-1])
-            hint = did_you_mean(str(loc[-1]), known) if known else None
-            found.append(
-                positions.diagnostic(
-                    positions.key(loc),
-                    "P002",
-                    f"unknown key '{loc[-1]}'",
-                    hint=f"did you mean '{hint}'?" if hint else None,
-                )
-            )
-            continue
-        where = ".".join(str(p) for p in loc) or "policy"
-        found.append(
-            positions.diagnostic(positions.value(loc), "P003", f"{where}: {_message(error)}")
-        )
-    return sorted(found, key=lambda d: (d.line, d.col))
-
-
-def _is_union_tag(part: object) -> bool:
-    """Pydantic adds the union member's type to a location ('literal[...]', 'int')."""
-    return isinstance(part, str) and (part.startswith(("literal[", "function-")) or part == "int")
-
-
-def _message(error: Any) -> str:
-    message = str(error["msg"])
-    return message.removeprefix("Value error, ")
-
-
-def _known_keys(loc: tuple[str | int, ...]) -> list[str]:
-    """The keys allowed where an unknown key was written (for the suggestion)."""
-    model: type[BaseModel] = ContactPolicy
-    for part in loc:
-        field = model.model_fields.get(str(part))
-        if field is None:
-            continue  # a list index or a mapping key (touchpoint, city)
-        inner = _model_of(field.annotation)
-        if inner is None:
-            return []
-        model = inner
-    return [f.alias or name for name, f in model.model_fields.items()]
-
-
-def _model_of(annotation: object) -> type[BaseModel] | None:
-    import typing
-
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _model_of(arg)
-        if found is not None:
-            return found
-    return None
+    policy = load_config(path, ContactPolicy, "P", "contact policy file")
+    return policy, hashlib.sha256(path.read_bytes()).hexdigest()
