@@ -84,12 +84,18 @@ def load_run(
         return _load_new(tx, manifest, sha, source, now, conflicts)
 
     try:
-        return backend.transact(load)
+        report = backend.transact(load)
     except Exception as exc:
         if not _is_integrity_error(exc):
             raise
         detail = " ".join(str(exc).split())
         raise InputError(f"{source}: rejected by the database, nothing loaded: {detail}") from exc
+    if report.loaded and backend.name == "postgresql":
+        # Fresh statistics now, not whenever autovacuum gets to it: without them the
+        # planner misjudges the region-prefix filter and scans and sorts the whole queue
+        # on every lease (1.5 s instead of 0.07 s per lease of 500 at 1M open orders).
+        backend.transact(lambda tx: tx.run("ANALYZE work_orders"))
+    return report
 
 
 def _is_integrity_error(exc: Exception) -> bool:
