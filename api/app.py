@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
@@ -21,7 +20,8 @@ from api.limits import ApiLimits, RateLimiter
 from api.metrics import Metrics
 from api.requestlog import RequestLog
 from cube.settings import get_settings
-from cube.store import Cap, CapPolicy, Store, open_store
+from cube.store import Store, open_store
+from cube.store.caps import caps_from_policy
 
 if TYPE_CHECKING:
     from cube.settings import Settings
@@ -93,7 +93,7 @@ def store_from_settings(settings: Settings) -> Store:
     """The settings' store with the contact policy's caps and the lease settings."""
     return open_store(
         settings,
-        caps=cap_policy(settings.policy_file),
+        caps=caps_from_policy(settings.policy_file),
         lease_seconds=settings.store_lease_seconds,
         max_attempts=settings.store_max_attempts,
     )
@@ -101,23 +101,3 @@ def store_from_settings(settings: Settings) -> Store:
 
 def limits_from_settings(settings: Settings) -> ApiLimits:
     return ApiLimits(rate_per_second=settings.api_rate_per_second, burst=settings.api_rate_burst)
-
-
-def cap_policy(policy_file: Path) -> CapPolicy:
-    """The store's caps from the contact policy's frequency caps (`all` is the total).
-
-    The store holds one cap per touchpoint: when the policy lists several for one
-    touchpoint, the first is used.
-    """
-    from cube.matching.policy import load_policy
-
-    policy, _ = load_policy(policy_file)
-    per_touchpoint: dict[str, Cap] = {}
-    total: Cap | None = None
-    for c in policy.frequency_caps:
-        cap = Cap(limit=c.max, window_days=c.days)
-        if c.touchpoint == "all":
-            total = total or cap
-        else:
-            per_touchpoint.setdefault(c.touchpoint, cap)
-    return CapPolicy(touchpoints=per_touchpoint, total=total)  # type: ignore[arg-type]

@@ -227,18 +227,11 @@ def bench_load(settings: Settings, run_dir: Path) -> dict[str, Any]:
 
 
 def bench_caps() -> CapPolicy:
-    """The frequency caps of strategies/policy/contact.yaml, as the API builds them."""
-    from cube.store import Cap, CapPolicy
+    """The frequency caps of the shipped contact policy, as the API builds them."""
+    from cube.settings import Settings
+    from cube.store.caps import caps_from_policy
 
-    return CapPolicy(
-        touchpoints={
-            "outbound_call": Cap(limit=1, window_days=7),
-            "sms": Cap(limit=4, window_days=30),
-            "store_popup": Cap(limit=2, window_days=7),
-            "internet": Cap(limit=6, window_days=7),
-        },
-        total=Cap(limit=8, window_days=30),
-    )
+    return caps_from_policy(Settings().policy_file)
 
 
 def _worker(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from pathlib import Path
 
 from cube.store.backend import Tx
 from cube.store.model import Cap, CapPolicy, to_us
@@ -59,3 +60,23 @@ class CapGate:
         for _, counts in self._limits:
             counts[subscriber_id] = counts.get(subscriber_id, 0) + 1
         return True
+
+
+def caps_from_policy(policy_file: Path) -> CapPolicy:
+    """The store's caps from the contact policy's frequency caps (`all` is the total).
+
+    The store holds one cap per touchpoint: when the policy lists several for one
+    touchpoint, the first is used.
+    """
+    from cube.matching.policy import load_policy
+
+    policy, _ = load_policy(policy_file)
+    per_touchpoint: dict[str, Cap] = {}
+    total: Cap | None = None
+    for c in policy.frequency_caps:
+        cap = Cap(limit=c.max, window_days=c.days)
+        if c.touchpoint == "all":
+            total = total or cap
+        else:
+            per_touchpoint.setdefault(c.touchpoint, cap)
+    return CapPolicy(touchpoints=per_touchpoint, total=total)  # type: ignore[arg-type]
