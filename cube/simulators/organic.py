@@ -6,8 +6,11 @@ reach the store through the API; purchases nobody prompted (held-out subscribers
 treated ones who turned the offer down or were never reached) happen in the shops, so
 they are written where the operator's next holdings extract would show them:
 `<raw>/holdings/part-simulated-<run_id>.parquet`, the holdings contract's columns
-(subscriber_id, product_id, start_date). One file per run, replaced atomically on a
-re-run, drawn from the truth's organic take-up probability.
+(subscriber_id, product_id, start_date), drawn from the truth's organic take-up
+probability. The offers accepted at a touchpoint go in the same file, started on the
+day they were accepted: the operator provisions them, so the next match sees the
+product held and does not offer it again. One file per run, replaced atomically on a
+re-run.
 """
 
 from __future__ import annotations
@@ -72,6 +75,15 @@ def organic_purchases(
         start = run_date + dt.timedelta(days=day)
         rows.append({"subscriber_id": subscriber, "product_id": product, "start_date": start})
     return rows
+
+
+def provisioned(run_dir: Path, accepted: set[tuple[int, str]]) -> list[dict[str, object]]:
+    """Holdings rows of the offers accepted at a touchpoint, started on the run's day."""
+    run_date, _ = run_units(run_dir)
+    return [
+        {"subscriber_id": subscriber, "product_id": product, "start_date": run_date}
+        for subscriber, product in sorted(accepted)
+    ]
 
 
 def write_delta(holdings_dir: Path, run_id: str, rows: list[dict[str, object]]) -> Path:

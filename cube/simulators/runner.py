@@ -17,7 +17,7 @@ from typing import Any
 
 from cube.simulators.client import SimulatorError
 from cube.simulators.config import KeysFile, SimConfig
-from cube.simulators.organic import delta_name, organic_purchases, write_delta
+from cube.simulators.organic import delta_name, organic_purchases, provisioned, write_delta
 from cube.simulators.process import run_system
 from cube.simulators.world import load_world
 
@@ -103,5 +103,5 @@ def _organic(
 ) -> dict[str, Any]:  # fmt: skip
     world = load_world(raw_dir, truth_dir, skip_holdings=skip)
     rows = organic_purchases(run_dir, world, config.seed, accepted, config.organic_days)
-    path = write_delta(raw_dir / "holdings", run_dir.name, rows)
-    return {"purchases": len(rows), "holdings_file": str(path)}
+    path = write_delta(raw_dir / "holdings", run_dir.name, rows + provisioned(run_dir, accepted))
+    return {"purchases": len(rows), "provisioned": len(accepted), "holdings_file": str(path)}

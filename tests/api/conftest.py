@@ -7,9 +7,7 @@ store's fake clock; clients talk to it over real HTTP with httpx.
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,9 +16,9 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-import uvicorn
 
 from api.app import create_app
+from api.inprocess import serving
 from api.limits import ApiLimits
 from cube.store import Cap, CapPolicy, Store
 from cube.store.backend import open_backend
@@ -54,30 +52,6 @@ def together(*calls: Callable[[], T]) -> list[T]:
     for t in threads:
         t.join()
     return results
-
-
-@contextmanager
-def serving(app: Any, lifespan: str = "on") -> Iterator[str]:
-    """Run `app` under uvicorn in a thread on a free port; yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan=lifespan)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the API server did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 @dataclass

@@ -85,10 +85,16 @@ def test_acceptance_matches_the_truth(cycle: Played, world: World) -> None:
         assert abs(observed - expected) <= 4 * sigma + 1, (touchpoint, observed, expected)
 
 
-def test_organic_purchases_land_in_the_holdings(cycle: Played) -> None:
+def test_organic_purchases_and_accepted_offers_land_in_the_holdings(cycle: Played) -> None:
     organic = cycle.report["organic"]
     table = pq.read_table(organic["holdings_file"]).to_pylist()
-    assert organic["purchases"] == len(table) > 0
+    accepted = store_rows(
+        cycle.api, "SELECT subscriber_id, product_id FROM work_orders WHERE state = 'accepted'"
+    )
+    assert organic["provisioned"] == len(accepted) > 0
+    assert organic["purchases"] + organic["provisioned"] == len(table)
+    rows = {(r["subscriber_id"], r["product_id"]): r["start_date"] for r in table}
+    assert {rows[(s, p)].isoformat() for s, p in accepted} == {"2026-11-01"}
     assert {r["start_date"].isoformat()[:7] for r in table} <= {"2026-11", "2026-12"}
     held = pq.read_table(cycle.raw_dir / "holdings").to_pylist()
     pairs = [(r["subscriber_id"], r["product_id"]) for r in held]
