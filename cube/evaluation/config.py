@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cube.configfile import load_config
 from cube.contract import PRODUCT_CATEGORIES
+from cube.errors import ConfigError
 from cube.settings import Settings
 from cube.strategy.model import Touchpoint
 
@@ -90,7 +91,11 @@ class EvaluationConfig(_Model):
 
     conversion_window_days: int = Field(default=30, ge=1, le=366)
     revenue_horizon_months: int = Field(default=12, ge=1, le=60)
-    cost_per_contact: dict[Touchpoint, float] = Field(default_factory=dict)
+    cost_per_contact: dict[Touchpoint, float] = Field(
+        default_factory=dict,
+        description="Filled from the contact policy's cost_per_contact, its single home; "
+        "an evaluation.yaml that sets it is refused.",
+    )
     min_arm_size: int = Field(
         default=30, ge=1, description="Smallest arm for which significance is flagged."
     )
@@ -107,8 +112,19 @@ def config_dir(settings: Settings) -> Path:
     return settings.policy_file.parent
 
 
-def load_evaluation_config(path: Path) -> EvaluationConfig:
-    return load_model(path, EvaluationConfig, "EV", "evaluation config")
+def load_evaluation_config(path: Path, policy_file: Path | None = None) -> EvaluationConfig:
+    """evaluation.yaml, with the cost per contact of the contact policy (default: the
+    contact.yaml beside it), so forecasts, budgets and ROI all price a contact alike."""
+    from cube.matching.policy import load_policy
+
+    config = load_model(path, EvaluationConfig, "EV", "evaluation config")
+    if "cost_per_contact" in config.model_fields_set:
+        raise ConfigError(
+            f"{path}: cost_per_contact: set it in the contact policy (contact.yaml), "
+            "its single home"
+        )
+    policy, _ = load_policy(policy_file or path.parent / "contact.yaml")
+    return config.model_copy(update={"cost_per_contact": dict(policy.cost_per_contact)})
 
 
 def load_model(path: Path, model: type[M], prefix: str, what: str) -> M:

@@ -116,14 +116,7 @@ def store_states(store: Store | None, run_id: str) -> pd.DataFrame:
     columns = ["order_id", "state", "attempts", "expires_us"]
     if store is None:
         return pd.DataFrame(columns=columns)
-    # A read-only query: the store has no per-run order reader yet (see docs/evaluation.md).
-    rows = store.backend.transact(
-        lambda tx: tx.rows(
-            "SELECT order_id, state, attempts, expires_us FROM work_orders WHERE run_id = ?",
-            [run_id],
-        ),
-        write=False,
-    )
+    rows = store.run_orders(run_id)
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -77,6 +77,18 @@ def queue_depth(backend: Backend, now: dt.datetime) -> dict[str, int]:
     return {r[0]: int(r[1]) for r in rows}
 
 
+def run_orders(backend: Backend, run_id: str) -> list[tuple[str, str, int, int]]:
+    """(order_id, state, attempts, expires_us) of every order of a run, in id order."""
+    return backend.transact(
+        lambda tx: tx.rows(
+            "SELECT order_id, state, attempts, expires_us FROM work_orders WHERE run_id = ? "
+            "ORDER BY order_id",
+            [run_id],
+        ),
+        write=False,
+    )
+
+
 def contact_history(backend: Backend, since: dt.datetime | None = None) -> pa.Table:
     """Contacts recorded here, in the data contract's contact_history columns."""
     import pyarrow as pa

@@ -174,6 +174,11 @@ class Store:
         _require_admin(principal)
         return admin.queue_depth(self.backend, self.clock())
 
+    def run_orders(self, run_id: str) -> list[tuple[str, str, int, int]]:
+        """(order_id, state, attempts, expires_us) of the run's orders: what the evaluation
+        reads (no principal: in-process readers only, the API never exposes it)."""
+        return admin.run_orders(self.backend, run_id)
+
     # -- what the next match run reads --------------------------------------------------------
 
     def contact_history(self, since: dt.datetime | None = None) -> pa.Table:

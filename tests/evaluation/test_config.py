@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cube.errors import DiagnosticError
+from cube.errors import ConfigError, DiagnosticError
 from cube.evaluation.config import load_evaluation_config
 from cube.settings import PROJECT_ROOT
 
@@ -15,6 +15,21 @@ def test_shipped_config_loads() -> None:
     config = load_evaluation_config(PROJECT_ROOT / "strategies/policy/evaluation.yaml")
     assert config.cost("outbound_call") == 1.08
     assert config.policy_score.break_even_months == 6
+
+
+def test_cost_per_contact_comes_from_the_contact_policy_only(tmp_path: Path) -> None:
+    policy = PROJECT_ROOT / "strategies/policy/contact.yaml"
+    priced = tmp_path / "contact.yaml"
+    priced.write_text(policy.read_text().replace("outbound_call: 1.08", "outbound_call: 2.5"))
+    path = tmp_path / "evaluation.yaml"
+    path.write_text("conversion_window_days: 14\n")
+    assert load_evaluation_config(path).cost("outbound_call") == 2.5
+    path.write_text("cost_per_contact: {sms: 0.1}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_evaluation_config(path, policy)
+    assert str(caught.value) == (
+        f"{path}: cost_per_contact: set it in the contact policy (contact.yaml), its single home"
+    )
 
 
 def test_mistakes_are_located(tmp_path: Path) -> None:

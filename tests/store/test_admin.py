@@ -51,3 +51,14 @@ def test_feedback_export_matches_the_contract(
     assert history.column("contact_ts").to_pylist()[0] == clock()
     overrides = pq.read_table(paths["consent_overrides"]).to_pylist()
     assert [(o["touchpoint"], o["consent"]) for o in overrides] == [("outbound_call", False)]
+
+
+def test_run_orders_lists_one_run_with_states(store: Store, runs_dir: Path) -> None:
+    store.load_run(write_run(runs_dir, "r1", [[order("r1", 1), order("r1", 2)]]))
+    leased = store.lease(CALL, "outbound_call", 1).orders[0].order_id
+    store.load_run(write_run(runs_dir, "r2", [[order("r2", 3)]]))
+    rows = store.run_orders("r1")
+    assert sorted(r[0] for r in rows) == [r[0] for r in rows]
+    assert {r[0] for r in rows} == {order("r1", s)["order_id"] for s in (1, 2)}
+    assert {r[0]: (r[1], r[2]) for r in rows}[leased] == ("leased", 0)
+    assert store.run_orders("nope") == []
