@@ -3,18 +3,20 @@
 `create_app()` with no arguments reads the settings, opens the store they name with
 the contact policy's frequency caps, and closes it on shutdown; `cube serve` runs it
 under uvicorn (as a factory, so every worker opens its own store). Tests pass their
-own store (fake clock, chosen caps) and limits.
+own store (fake clock, chosen caps) and limits. Evaluation reports are read from the
+settings' reports directory unless `reports_dir` is given.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
-from api import admin, operations, touchpoints
+from api import admin, operations, reports, touchpoints
 from api.errors import install_error_handlers
 from api.limits import ApiLimits, RateLimiter
 from api.metrics import Metrics
@@ -43,6 +45,7 @@ conflicting replay (409, same body). See docs/api.md.
 _TAGS = [
     {"name": "touchpoints", "description": "Leases, results, real-time offers, impressions."},
     {"name": "admin", "description": "Runs, strategies, counts, queue depth (admin scope)."},
+    {"name": "reports", "description": "Evaluation reports as HTML pages (admin scope)."},
     {"name": "operations", "description": "Health and Prometheus metrics (no key)."},
 ]
 
@@ -52,8 +55,11 @@ def create_app(
     store: Store | None = None,
     *,
     limits: ApiLimits | None = None,
+    reports_dir: Path | None = None,
 ) -> FastAPI:
-    """The app; `store` defaults to the settings' store (owned: closed on shutdown)."""
+    """The app; `store` defaults to the settings' store (owned: closed on shutdown);
+    `reports_dir` to the settings' reports directory (read per request when the app was
+    given a store and limits instead of settings)."""
     if settings is None and (store is None or limits is None):
         settings = get_settings()
     owned = store is None
@@ -80,10 +86,11 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.store = store
+    app.state.reports_dir = reports_dir or (settings.dir("reports") if settings else None)
     app.state.metrics = Metrics(store)
     app.state.limiter = RateLimiter(limits)
     install_error_handlers(app)
-    for module in (touchpoints, admin, operations):
+    for module in (touchpoints, admin, reports, operations):
         app.include_router(module.router)
     app.add_middleware(RequestLog, metrics=app.state.metrics)
     return app

@@ -203,7 +203,7 @@ def publish_evaluation(summary: dict[str, Any], path: Path) -> None:
         create_markdown_artifact(
             markdown="# Alerts\n\n" + "\n".join(lines) + "\n", key=f"{EVALUATION}-alerts"
         )
-    link(path, EVALUATION, f"evaluation of {summary['run_id']}")
+    link(path / "report.html", EVALUATION, f"evaluation report of {summary['run_id']}")
 
 
 def publish_note(key: str, text: str) -> None:

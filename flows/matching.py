@@ -1,7 +1,8 @@
 """The match flow: check the strategies, match them on the tag snapshot, load the work orders.
 
 A strategy error fails the run at once (its diagnostics are an artifact, rendered like
-`cube strategies check`); matching and loading retry transient failures. Artifacts:
+`cube strategies check`), and so does an unknown `region` (before any task); matching
+and loading retry transient failures. Artifacts:
 the strategy check, the match funnel per strategy and touchpoint, the work orders
 loaded per touchpoint next to the store's open queue, and a link to the run.
 """
@@ -15,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from cube.errors import ConfigError, DiagnosticError
+from cube.errors import DiagnosticError
+from cube.matching.region import check_region
 from cube.settings import Settings
 from flows import artifacts
 from flows.parameters import settings_for, strategy_paths
@@ -48,14 +50,18 @@ def match(
     settings: Settings,
     strategies: list[CompiledStrategy],
     run_date: dt.date,
+    region: str | None = None,
 ) -> RunSummary:
-    """Match the active strategies in one pass and write the run; publish its funnel."""
+    """Match the active strategies in one pass (only under `region` if given) and write the
+    run; publish its funnel."""
     from cube.matching.engine import run_match
     from cube.spark import spark_session
 
     with log_stage("start spark"):
         spark = spark_session(settings)
-    summary = run_match(spark, settings, strategies, run_date=run_date, on_stage=log_stage)
+    summary = run_match(
+        spark, settings, strategies, run_date=run_date, region=region, on_stage=log_stage
+    )
     artifacts.publish_run(summary.path, summary.run_id)
     return summary
 
@@ -93,17 +99,19 @@ def match_flow(
 
     run_date: the day the run is for (default: CUBE_SNAPSHOT_DATE, else today).
     strategies: strategy files or directories (default: the strategies/ directory).
-    region: a region path such as P1.C03 to match only there (default: everywhere).
+    region: a region path such as P1.C03: match only the subscribers under it (default:
+        everywhere); an unknown region fails the run before any task.
     """
-    if region:
-        # run_match has no region scope yet: refuse rather than match every region.
-        raise ConfigError(f"region '{region}': region-scoped matching is not available yet")
     settings = settings_for(raw_dir=raw_dir, snapshot_date=run_date)
+    region = region or None
+    if region is not None:
+        check_region(region, settings.dir("raw"))  # a misspelt region fails before any task
     compiled = check(settings, strategy_paths(strategies))
-    summary = match(settings, compiled, settings.snapshot_date)
+    summary = match(settings, compiled, settings.snapshot_date, region)
     loaded = load(settings, summary.path)
     return {
         "run_id": summary.run_id,
+        "region": region,
         "path": str(summary.path),
         "counts": dict(summary.manifest.counts),
         "loaded": loaded.loaded,

@@ -1,6 +1,7 @@
 """`cube evaluate`: evaluate a match run's outcomes, and the knowledge base of every run.
 
-`run` writes <reports>/evaluation/<run_id>/ (metrics, posteriors, summary) and the
+`run` writes <reports>/evaluation/<run_id>/ (metrics, posteriors, coverage, summary and
+report.html, the self-contained page with the charts, whose path it prints) and the
 efficiency weights the next match reads; breaches of the alert rules are listed and
 posted to the configured webhook. `history` lists every strategy ever evaluated per
 product category and touchpoint, so like is compared with like.
@@ -36,6 +37,7 @@ def run(
     """Evaluate a run: funnel, conversion, uplift, ROI, value, policy score, alerts."""
     from cube.cli.store import open_cli_store
     from cube.evaluation.engine import evaluate_run
+    from cube.evaluation.report import REPORT_FILE
 
     settings = get_settings()
     store = open_cli_store()
@@ -47,7 +49,7 @@ def run(
             info["detail"] = f"{len(result.metrics):,} metric rows"
     finally:
         store.close()
-    data = result.summary | {"path": str(result.path)}
+    data = result.summary | {"path": str(result.path), "report": str(result.path / REPORT_FILE)}
     emit(data, as_json, lambda: _show_run(data))
 
 
@@ -97,6 +99,7 @@ def _show_run(data: dict[str, Any]) -> None:
     if data["webhook"]:
         out.print(f"  webhook: {data['webhook']['status']}")
     out.print(f"  written to {data['path']}")
+    out.print(f"  report: {data['report']}")
 
 
 @app.command()

@@ -6,7 +6,6 @@ in memory and write nothing.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,6 +23,10 @@ DateOpt = Annotated[
     typer.Option(
         "--date", formats=["%Y-%m-%d"], help="Run date (default: CUBE_SNAPSHOT_DATE, else today)."
     ),
+]
+RegionOpt = Annotated[
+    str | None,
+    typer.Option("--region", help="Region path, e.g. P1.C03: only the subscribers under it."),
 ]
 
 
@@ -46,22 +49,34 @@ def _spark(settings: Settings) -> Any:
         return spark_session(settings)
 
 
-def match(date: DateOpt = None, as_json: JsonOpt = False) -> None:
+def match(date: DateOpt = None, region: RegionOpt = None, as_json: JsonOpt = False) -> None:
     """Match every active strategy in one pass and write a run of work orders."""
     from cube.matching.engine import run_match
+    from cube.matching.region import check_region
 
     settings = get_settings()
     run_date = _run_date(date, settings)
+    if region is not None:
+        check_region(region, settings.dir("raw"))  # before the strategies and Spark
     with stage("check strategies") as info:
         strategies = _strategies(settings)
         info["detail"] = f"{len(strategies)} strategies"
-    summary = run_match(_spark(settings), settings, strategies, run_date=run_date, on_stage=stage)
-    data = {"path": str(summary.path), **summary.manifest.model_dump(mode="json")}
+    summary = run_match(
+        _spark(settings), settings, strategies, run_date=run_date, region=region, on_stage=stage
+    )
+    data = {
+        "path": str(summary.path),
+        "region": region,
+        **summary.manifest.model_dump(mode="json"),
+    }
     emit(data, as_json, lambda: _show_run(data))
 
 
 def _show_run(data: dict[str, Any]) -> None:
-    out.print(f"run {data['run_id']} (period {data['period']}, tags {data['snapshot_date']})")
+    where = f", region {data['region']}" if data["region"] else ""
+    out.print(
+        f"run {data['run_id']} (period {data['period']}, tags {data['snapshot_date']}{where})"
+    )
     for ref in data["strategies"]:
         out.print(f"  strategy {ref['id']} v{ref['version']}")
     for name, rows in data["counts"].items():
@@ -72,22 +87,20 @@ def _show_run(data: dict[str, Any]) -> None:
 def _in_memory(settings: Settings, strategies: list[Any], run_date: dt.date, region: str | None):
     """Plan, inputs and candidates of a match that writes nothing."""
     from cube.matching.engine import candidates, make_plan, read_inputs
-    from cube.matching.forecast import in_region
+    from cube.matching.region import check_region
 
+    if region is not None:
+        check_region(region, settings.dir("raw"))  # before Spark starts
     plan = make_plan(settings, strategies, run_date)
     spark = _spark(settings)
     with stage("match in memory"):
-        inputs = read_inputs(spark, settings)
-        if region:
-            inputs = dataclasses.replace(inputs, tags=in_region(inputs.tags, region))
+        inputs = read_inputs(spark, settings, region=region)
         return plan, inputs, candidates(inputs, plan, carry=("lifecycle_stage", "value_band"))
 
 
 def forecast(
     file: Annotated[Path, typer.Argument(help="Strategy file to forecast.", exists=False)],
-    region: Annotated[
-        str | None, typer.Option("--region", help="Region path, e.g. P1.C03: only there.")
-    ] = None,
+    region: RegionOpt = None,
     date: DateOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -187,7 +200,7 @@ def explain(
     if strategy is not None and strategy not in {s.id for s in every}:
         raise ConfigError(f"unknown strategy '{strategy}'")
     plan, inputs, found = _in_memory(settings, active, run_date, None)
-    data = explain_subscriber(inputs.tags, found, plan, subscriber)
+    data = explain_subscriber(inputs.tags, found, plan, subscriber, holdings=inputs.holdings)
     inactive = [s.id for s in every if s not in active]
     data["inactive"] = sorted(inactive)
     if strategy is not None:

@@ -2,9 +2,10 @@
 
 `evaluate_run` reads the run, the store and the extracts, computes the metrics table,
 learns routing weights from this and the previous evaluated runs, checks the alert
-rules, writes `<reports>/evaluation/<run_id>/` atomically, then the efficiency file
-the next match reads, and finally posts any breaches to the webhook (a failed post is
-reported in the result, it never undoes the evaluation).
+rules, writes `<reports>/evaluation/<run_id>/` atomically (tables, summary and the
+HTML report), then the efficiency file the next match reads, and finally posts any
+breaches to the webhook (a failed post is reported in the result and in the report, it
+never undoes the evaluation).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pandas as pd
 
 from cube.atomic import write_text_atomic
 from cube.errors import InputError
-from cube.evaluation import alerts, design, feedback, report
+from cube.evaluation import alerts, design, feedback, html, pagedata, report
 from cube.evaluation.config import config_dir, load_evaluation_config
 from cube.evaluation.files import write_tables
 from cube.evaluation.metrics import add_budget, compute
@@ -61,7 +62,7 @@ def evaluate_run(
     run_dir = run_dir_for(settings, run)
     if not run_dir.is_dir():
         raise InputError(f"run '{run}': no such directory ({run_dir})")
-    config = load_evaluation_config(config_dir(settings) / "evaluation.yaml")
+    config = load_evaluation_config(config_dir(settings) / "evaluation.yaml", settings.policy_file)
     rules = alerts.load_rules(config_dir(settings) / "alerts.yaml")
     cycle = load_cycle(
         run_dir,
@@ -77,17 +78,25 @@ def evaluate_run(
     metrics = enrich(compute(cycle, config), cycle, designs, reports)
     counts = feedback.category_counts([*previous(reports, cycle, config), metrics])
     posteriors = feedback.posteriors(counts, config.feedback, cycle.run_id)
-    weights = feedback.strategy_weights(counts, posteriors)
+    weights = feedback.category_weights(posteriors)
     breaches = alerts.evaluate(rules, metrics)
     summary = summarise(cycle, metrics, designs, breaches, weights)
     path = report.evaluation_dir(reports) / cycle.run_id
-    texts = {"summary.json": _json(summary)}
-    write_tables(path, {"metrics": metrics, "posteriors": posteriors}, texts)
+    coverage = pagedata.coverage_table(cycle.treated)
+    trends = pagedata.trend_frames(reports, cycle.run_id, summary["run_date"], metrics)
+
+    def page() -> str:
+        return html.render(summary, metrics, coverage, posteriors, trends)
+
+    texts = {"summary.json": _json(summary), report.REPORT_FILE: page()}
+    tables = {"metrics": metrics, "posteriors": posteriors, "coverage": coverage}
+    write_tables(path, tables, texts)
     feedback.write_weights(efficiency_file(reports), weights)
     if notify and breaches:
         payload = {"run_id": cycle.run_id, "as_of": cycle.as_of.isoformat(), "breaches": breaches}
         summary["webhook"] = alerts.send(rules.webhook, payload)
         write_text_atomic(path / "summary.json", _json(summary))
+        write_text_atomic(path / report.REPORT_FILE, page())
     return Evaluation(summary=summary, metrics=metrics, posteriors=posteriors, path=path)
 
 

@@ -13,9 +13,10 @@ in some cycles and so keeps getting traffic; as evidence accumulates the draws
 concentrate on the posterior means. `p_best` (share of 4,000 draws in which a
 touchpoint is the best for the category) is reported alongside.
 
-Matching reads weights per strategy x touchpoint (cube.matching.plan.EfficiencyWeight),
-so each strategy's weight on a touchpoint is the mean of its categories' weights,
-weighted by the orders it issued in each category.
+The file matching reads holds one row {product_category, touchpoint, weight} per
+touchpoint x category (cube.matching.efficiency.EfficiencyWeight): efficiency is a
+property of the touchpoint and the category, so a strategy inherits the weights of the
+categories it sells, a new one included.
 """
 
 from __future__ import annotations
@@ -78,20 +79,25 @@ def _p_best(rng: np.random.Generator, alpha: np.ndarray, beta: np.ndarray) -> np
     return wins / P_BEST_DRAWS
 
 
-def strategy_weights(counts: pd.DataFrame, posterior: pd.DataFrame) -> list[dict[str, object]]:
-    """Rows {strategy_id, touchpoint, weight} for every touchpoint a strategy used."""
-    weight = posterior.set_index(["touchpoint", "product_category"])["weight"]
-    mix = counts.groupby(["strategy_id", "product_category"])["issued"].sum()
-    rows = []
-    for (strategy, touchpoint), _ in counts.groupby(["strategy_id", "touchpoint"]):
-        shares = mix.loc[strategy]
-        learned = [float(weight.get((touchpoint, c), 1.0)) for c in shares.index]
-        value = float(np.average(learned, weights=shares.to_numpy(dtype=float) + 1e-12))
-        rows.append({"strategy_id": strategy, "touchpoint": touchpoint, "weight": round(value, 6)})
-    return rows
+def category_weights(posterior: pd.DataFrame) -> list[dict[str, object]]:
+    """Rows {product_category, touchpoint, weight}, one per touchpoint x category seen.
+
+    This is the efficiency file matching reads (cube.matching.efficiency): a strategy's
+    routing weight on a touchpoint is the row of its offered product's category, so a new
+    strategy selling a category inherits what the others learnt. Touchpoints never seen
+    for a category have no row (weight 1.0, the average).
+    """
+    return [
+        {
+            "product_category": str(r["product_category"]),
+            "touchpoint": str(r["touchpoint"]),
+            "weight": round(float(r["weight"]), 6),
+        }
+        for _, r in posterior.sort_values(["product_category", "touchpoint"]).iterrows()
+    ]
 
 
 def write_weights(path: Path, rows: list[dict[str, object]]) -> Path:
-    """The file the next match reads (cube.matching.plan.efficiency_file), atomically."""
+    """The file the next match reads (cube.matching.efficiency.efficiency_file), atomically."""
     write_text_atomic(path, json.dumps(rows, indent=2) + "\n")
     return path

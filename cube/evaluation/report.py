@@ -2,7 +2,9 @@
 
 Each evaluated run writes `<reports>/evaluation/<run_id>/` in one atomic swap:
 metrics.parquet/.csv (every level), posteriors.parquet/.csv (routing feedback),
-summary.json (design and headline results per strategy, alerts, webhook outcome).
+coverage.parquet/.csv (orders per cube cell x category x touchpoint), summary.json
+(design and headline results per strategy, alerts, webhook outcome) and report.html
+(the self-contained page with the charts, cube.evaluation.html).
 The knowledge base is every summary.json plus its category-level metrics: one row per
 run x strategy x touchpoint x product category, so like is compared with like.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +42,45 @@ HEADLINE = (
 )
 
 
+REPORT_FILE = "report.html"
+# A run id as a directory name: no separators, never hidden (staging dirs start with '.').
+RUN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+
+
 def evaluation_dir(reports_dir: Path) -> Path:
     return reports_dir / "evaluation"
+
+
+def report_file(reports_dir: Path, run_id: str) -> Path | None:
+    """The run's HTML report, or None (no such run, not evaluated, or a malformed id)."""
+    if not re.match(RUN_ID_PATTERN, run_id):
+        return None
+    path = evaluation_dir(reports_dir) / run_id / REPORT_FILE
+    return path if path.is_file() else None
+
+
+def reports(reports_dir: Path) -> list[dict[str, Any]]:
+    """Every run with an HTML report, newest run date first: its id, dates, alert count."""
+    found = []
+    root = evaluation_dir(reports_dir)
+    for directory in root.iterdir() if root.is_dir() else ():
+        if directory.name.startswith(".") or not (directory / REPORT_FILE).is_file():
+            continue
+        try:
+            summary = json.loads((directory / "summary.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            summary = {}
+        found.append(
+            {
+                "run_id": directory.name,
+                "period": summary.get("period"),
+                "run_date": summary.get("run_date"),
+                "as_of": summary.get("as_of"),
+                "evaluated_at": summary.get("evaluated_at"),
+                "alerts": len(summary.get("alerts") or []),
+            }
+        )
+    return sorted(found, key=lambda r: (r["run_date"] or "", r["run_id"]), reverse=True)
 
 
 def clean(value: Any) -> Any:
@@ -77,9 +117,10 @@ def strategy_results(metrics: pd.DataFrame, design: list[dict[str, Any]]) -> lis
 
 
 def summaries(reports_dir: Path) -> list[dict[str, Any]]:
-    """Every evaluated run's summary.json, oldest run first."""
+    """Every evaluated run's summary.json, oldest run first (not the hidden directories an
+    evaluation being written or replaced leaves for a moment)."""
     found = []
-    for path in sorted(evaluation_dir(reports_dir).glob("*/summary.json")):
+    for path in sorted(evaluation_dir(reports_dir).glob("[!.]*/summary.json")):
         try:
             found.append(json.loads(path.read_text(encoding="utf-8")))
         except ValueError as exc:

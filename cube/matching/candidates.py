@@ -4,9 +4,10 @@
 strategy segment is true and whose product the subscriber's network can take,
 carrying the offer's propensity. `expand` joins the per-subscriber facts
 (consent, products held, contact counts over the policy windows), drops offers of
-products already held, fans each offer out to the allowed touchpoints that reach
-the subscriber's network (a broadcast join with the plan's offer table), and marks
-consent and holdout. Stage numbers index `cube.runs.FUNNEL_STAGES`.
+products already held or excluded by a held product (the conflict graph), fans each
+offer out to the allowed touchpoints that reach the subscriber's network (a broadcast
+join with the plan's offer table), and marks consent and holdout. Stage numbers index
+`cube.runs.FUNNEL_STAGES`.
 
 No Python UDFs and no SQL text: conditions are compiled Columns (cube.dsl).
 """
@@ -200,12 +201,12 @@ def offer_table(spark: SparkSession, plan: MatchPlan) -> DataFrame:
 def subscriber_facts(
     consent: DataFrame, holdings: DataFrame, history: DataFrame, plan: MatchPlan
 ) -> tuple[DataFrame, DataFrame, DataFrame]:
-    """Per subscriber: consent flags; offered products held; contacts in each policy window."""
+    """Per subscriber: consent flags; held products that rule an offer out (the offered ones
+    and the products they exclude); contacts in each policy window."""
     from pyspark.sql import functions as F
 
-    offered = sorted({o.product_id for o in plan.offers})
     held = (
-        holdings.where(F.col("product_id").isin(*offered))
+        holdings.where(F.col("product_id").isin(*plan.held_products()))
         .groupBy("subscriber_id")
         .agg(F.collect_set("product_id").alias("held"))
     )
@@ -261,9 +262,7 @@ def expand(
     joined = scanned.join(held, "subscriber_id", "left").join(
         F.broadcast(offers), ["offer", "network"]
     )
-    joined = joined.where(
-        ~F.coalesce(F.array_contains(F.col("held"), F.col("product_id")), F.lit(False))
-    ).drop("held")
+    joined = joined.where(~_held_or_conflicting()).drop("held")
     joined = joined.join(consent, "subscriber_id", "left").join(counts, "subscriber_id", "left")
     consented = _consent(plan) & ~F.coalesce(F.col("do_not_disturb"), F.lit(True))
     draw = F.conv(
@@ -293,6 +292,16 @@ def expand(
         .otherwise(F.lit(AFTER_HOLDOUT))
     )
     return staged.select("*", reached.alias("reached"), _first_drop().alias("dropped_by"))
+
+
+def _held_or_conflicting() -> Column:
+    """The subscriber holds the product, or a product the conflict graph says it excludes
+    (`excludes`, from the plan's ConflictGraph): not eligible. No holdings row: false."""
+    from pyspark.sql import functions as F
+
+    holds = F.array_contains(F.col("held"), F.col("product_id"))
+    clashes = F.arrays_overlap(F.col("held"), F.col("excludes"))
+    return F.coalesce(holds, F.lit(False)) | F.coalesce(clashes, F.lit(False))
 
 
 def _consent(plan: MatchPlan) -> Column:

@@ -2,7 +2,8 @@
 
 `candidates` is the whole matching computation as one DataFrame (every candidate
 with the stage it reached and why it stopped); `cube match`, forecast, coverage,
-explain and the benchmark all read it, so they agree by construction.
+explain and the benchmark all read it, so they agree by construction. A region scope
+(cube.matching.region) only narrows the tag table read; every stage after it is the same.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from cube.matching import stages
 from cube.matching.outputs import funnel_table, holdout_table, work_orders, write_run
 from cube.matching.plan import MatchPlan, build_plan, efficiency_file, is_active, load_efficiency
 from cube.matching.policy import ContactPolicy, load_policy
+from cube.matching.region import check_region, in_region
 from cube.products import load_products
 from cube.runs import RunManifest, StrategyRef
 from cube.settings import Settings
@@ -53,11 +55,17 @@ class RunSummary:
 
 
 def read_inputs(
-    spark: SparkSession, settings: Settings, snapshot_date: dt.date | None = None
+    spark: SparkSession,
+    settings: Settings,
+    snapshot_date: dt.date | None = None,
+    region: str | None = None,
 ) -> MatchInputs:
-    """The published tag snapshot (latest when None) and the raw extracts."""
+    """The published tag snapshot (latest when None) and the raw extracts; with `region`,
+    only the subscribers under it (an unknown region is an InputError)."""
     from tags.jobs.publish import load_snapshot, resolve_snapshot
 
+    if region is not None:
+        check_region(region, settings.dir("raw"))
     warehouse = settings.dir("warehouse")
     date = resolve_snapshot(warehouse, snapshot_date)
     raw = {}
@@ -67,7 +75,7 @@ def read_inputs(
             raise InputError(f"{path}: missing (run `cube data generate` or set CUBE_RAW_DIR)")
         raw[name] = spark.read.parquet(str(path))
     return MatchInputs(
-        tags=load_snapshot(spark, warehouse, date),
+        tags=in_region(load_snapshot(spark, warehouse, date), region),
         consent=raw["consent"],
         holdings=raw["holdings"],
         history=raw["contact_history"],
@@ -143,18 +151,29 @@ def candidates(
 
 
 def run_id_for(
-    plan: MatchPlan, snapshot_date: dt.date, policy_sha: str, strategies: Sequence[CompiledStrategy]
+    plan: MatchPlan,
+    snapshot_date: dt.date,
+    policy_sha: str,
+    strategies: Sequence[CompiledStrategy],
+    region: str | None = None,
 ) -> str:
-    """Deterministic: the same inputs on the same day give the same run (and order ids)."""
-    parts = {
+    """Deterministic: the same inputs on the same day give the same run (and order ids).
+
+    A region run is `<YYYYMMDD>-<region>-<hash>`, the region also in the hash, so it never
+    shares an id (nor order ids) with the whole run or another region's run of the day.
+    """
+    parts: dict[str, Any] = {
         "run_date": plan.run_date.isoformat(),
         "snapshot": snapshot_date.isoformat(),
         "policy": policy_sha,
         "strategies": sorted((s.id, s.strategy.version, s.sha256) for s in strategies),
-        "efficiency": sorted((k[0], k[1], v) for k, v in plan.efficiency.items()),
+        "efficiency": plan.efficiency.rows(),
     }
+    if region is not None:
+        parts["region"] = region
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
-    return f"{plan.run_date:%Y%m%d}-{digest[:10]}"
+    scope = f"{region}-" if region is not None else ""
+    return f"{plan.run_date:%Y%m%d}-{scope}{digest[:10]}"
 
 
 def run_match(
@@ -164,19 +183,24 @@ def run_match(
     *,
     run_date: dt.date,
     snapshot_date: dt.date | None = None,
+    region: str | None = None,
     on_stage: Stage | None = None,
 ) -> RunSummary:
-    """Match the active strategies on `run_date` and write the run."""
+    """Match the active strategies on `run_date` and write the run; with `region` (a region
+    path such as P1.C03), only the subscribers under it."""
     stage = on_stage or (lambda name: nullcontext({}))
+    if region is not None:
+        check_region(region, settings.dir("raw"))  # before any Spark work
     with stage("plan") as info:
         policy, policy_sha = load_policy(settings.policy_file)
         active = [s for s in strategies if is_active(s, run_date)]
         plan = make_plan(settings, active, run_date, policy)
         info["detail"] = f"{len(active)} active of {len(strategies)} strategies"
     with stage("inputs") as info:
-        inputs = read_inputs(spark, settings, snapshot_date)
-        info["detail"] = f"tag snapshot {inputs.snapshot_date}"
-    run_id = run_id_for(plan, inputs.snapshot_date, policy_sha, active)
+        inputs = read_inputs(spark, settings, snapshot_date, region)
+        where = f", region {region}" if region is not None else ""
+        info["detail"] = f"tag snapshot {inputs.snapshot_date}{where}"
+    run_id = run_id_for(plan, inputs.snapshot_date, policy_sha, active, region)
     manifest = RunManifest(
         run_id=run_id,
         period=plan.period,

@@ -55,17 +55,23 @@ def segment_verdict(strategy: StrategyPlan, row: dict[str, Any]) -> dict[str, An
 
 
 def explain_subscriber(
-    tags: DataFrame, found: DataFrame, plan: MatchPlan, subscriber_id: int
+    tags: DataFrame,
+    found: DataFrame,
+    plan: MatchPlan,
+    subscriber_id: int,
+    holdings: DataFrame | None = None,
 ) -> dict[str, Any]:
-    """Each strategy's verdict for one subscriber, from the candidates of a full match."""
+    """Each strategy's verdict for one subscriber, from the candidates of a full match;
+    `holdings` (the raw extract) names the held products that made an offer ineligible."""
     from pyspark.sql import functions as F
 
     rows = tags.where(F.col("subscriber_id") == F.lit(subscriber_id)).collect()
     if not rows:
         raise InputError(f"subscriber {subscriber_id} is not in the tag snapshot")
     row = rows[0].asDict()
+    held = _held(holdings, subscriber_id)
     mine = [r.asDict() for r in found.where(F.col("subscriber_id") == subscriber_id).collect()]
-    verdicts = [_verdict(s, row, mine, plan) for s in plan.strategies]
+    verdicts = [_verdict(s, row, mine, plan, held) for s in plan.strategies]
     return {
         "subscriber_id": subscriber_id,
         "network": row["network"],
@@ -76,7 +82,11 @@ def explain_subscriber(
 
 
 def _verdict(
-    strategy: StrategyPlan, row: dict[str, Any], found: list[dict[str, Any]], plan: MatchPlan
+    strategy: StrategyPlan,
+    row: dict[str, Any],
+    found: list[dict[str, Any]],
+    plan: MatchPlan,
+    held: list[str] | None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"strategy_id": strategy.id}
     failed = segment_verdict(strategy, row)
@@ -84,11 +94,8 @@ def _verdict(
         return out | {"verdict": "dropped", "stage": "segment", **failed}
     rows = [r for r in found if r["strategy_id"] == strategy.id]
     if not rows:
-        return out | {
-            "verdict": "dropped",
-            "stage": "eligibility",
-            "reason": _ineligible(strategy, row),
-        }
+        why = _ineligible(strategy, row["network"], plan, held)
+        return out | {"verdict": "dropped", "stage": "eligibility", **why}
     best = max(rows, key=lambda r: (r["reached"], r["score"] or 0.0, r["product_id"]))
     if best["reached"] == ISSUED:
         return out | {"verdict": "order", "order": _order(best)}
@@ -106,12 +113,34 @@ def _verdict(
     return out | {"verdict": "dropped", "stage": stage, **detail, "best": _order(best)}
 
 
-def _ineligible(strategy: StrategyPlan, row: dict[str, Any]) -> str:
-    network = row["network"]
-    scoped = [o for o in strategy.offers if o.product.reaches(network)]
+def _held(holdings: DataFrame | None, subscriber_id: int) -> list[str] | None:
+    """The subscriber's held products (None: holdings not given)."""
+    from pyspark.sql import functions as F
+
+    if holdings is None:
+        return None
+    mine = holdings.where(F.col("subscriber_id") == F.lit(subscriber_id))
+    return sorted({r["product_id"] for r in mine.select("product_id").collect()})
+
+
+def _ineligible(
+    strategy: StrategyPlan, network: str, plan: MatchPlan, held: list[str] | None
+) -> dict[str, Any]:
+    """Why a strategy whose segment holds has no candidate: the network scope, holdings (each
+    product is held or conflicts with a held one), or no allowed touchpoint reaching."""
+    scoped = sorted({o.product_id for o in strategy.offers if o.product.reaches(network)})
     if not scoped:
-        return f"no offered product is available on the {network} network"
-    return "every offered product is already held, or no allowed touchpoint reaches the network"
+        return {"reason": f"no offered product is available on the {network} network"}
+    if held is None:
+        return {
+            "reason": "every offered product is held or conflicts with a held product, "
+            "or no allowed touchpoint reaches the network"
+        }
+    blocks = {p: plan.holding_block(p, held) for p in scoped}
+    if all(blocks.values()):
+        text = "; ".join(f"{p} {why}" for p, why in blocks.items())
+        return {"reason": f"holdings: {text}", "held": held}
+    return {"reason": f"no allowed touchpoint reaches the {network} network"}
 
 
 def _order(row: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 Both run the matching computation without writing a run. A forecast matches the
 strategy alongside the active ones (it competes with them in arbitration and for
 capacity) on the current tag snapshot, optionally on one region only (the operator
-forecasts a policy on another city before rolling it out), and reports:
+forecasts a policy on another city before rolling it out; cube.matching.region), and
+reports:
 
 - audience: subscribers in its segment who can take an offer (eligible);
 - orders per touchpoint, expected acceptances = sum of the orders' propensities;
@@ -30,16 +31,6 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
 CELL_TAGS = ("lifecycle_stage", "value_band")
-
-
-def in_region(tags: DataFrame, region: str | None) -> DataFrame:
-    """Subscribers whose region path is `region` or below it (prefix of grid_id)."""
-    from pyspark.sql import functions as F
-
-    if not region:
-        return tags
-    exact = F.col("grid_id") == F.lit(region)
-    return tags.where(exact | F.col("grid_id").startswith(region + "."))
 
 
 def forecast_strategy(found: DataFrame, plan: MatchPlan, strategy_id: str) -> dict[str, Any]:

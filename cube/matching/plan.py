@@ -2,66 +2,32 @@
 
 Everything here is small and per strategy or per product: which strategies are
 active, each offer's value and propensity source, the routing weight of each
-(strategy, product, touchpoint), the holdout period, efficiency weights. The
-Spark pass (`cube.matching.candidates`) turns the plan into columns; explain and
-forecast read the same plan, so their numbers cannot drift from matching.
+(strategy, product, touchpoint), the holdout period, efficiency weights (per
+touchpoint and product category, cube.matching.efficiency, whose names are re-exported
+here for the evaluation centre). The Spark pass (`cube.matching.candidates`) turns the
+plan into columns; explain and forecast read the same plan, so their numbers cannot
+drift from matching.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cube.catalogue.spec import ModelSpec
 from cube.errors import InputError
+from cube.matching.efficiency import Efficiency
+from cube.matching.efficiency import EfficiencyWeight as EfficiencyWeight  # re-exported
+from cube.matching.efficiency import efficiency_file as efficiency_file  # re-exported
+from cube.matching.efficiency import load_efficiency as load_efficiency  # re-exported
 from cube.matching.policy import ContactPolicy
 from cube.products import Product, ProductCatalogue
 from cube.strategy.compiled import CompiledOffer, CompiledStrategy
 
 NETWORKS = ("own", "other")
 LEVER_BASE = 50.0  # priority 50 (the default) is a neutral lever of 1.0
-
-
-class EfficiencyWeight(BaseModel):
-    """One row of the evaluation centre's efficiency output."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    strategy_id: str
-    touchpoint: str
-    weight: float = Field(ge=0)
-
-
-def efficiency_file(reports_dir: Path) -> Path:
-    return reports_dir / "evaluation" / "efficiency.json"
-
-
-def load_efficiency(path: Path) -> dict[tuple[str, str], float]:
-    """{(strategy, touchpoint): weight} from a JSON list of EfficiencyWeight; none: empty."""
-    if not path.is_file():
-        return {}
-    try:
-        rows = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not JSON: {exc}") from None
-    if not isinstance(rows, list):
-        raise InputError(f"{path}: expected a list of {{strategy_id, touchpoint, weight}}")
-    weights = {}
-    for i, row in enumerate(rows):
-        try:
-            item = EfficiencyWeight.model_validate(row)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise InputError(f"{path}: row {i + 1}: {where}: {first['msg']}") from None
-        weights[(item.strategy_id, item.touchpoint)] = item.weight
-    return weights
 
 
 def holdout_period(run_date: dt.date) -> str:
@@ -130,7 +96,7 @@ class MatchPlan:
     policy: ContactPolicy
     strategies: tuple[StrategyPlan, ...]
     products: ProductCatalogue
-    efficiency: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    efficiency: Efficiency = field(default_factory=Efficiency)
 
     @property
     def offers(self) -> list[OfferPlan]:
@@ -141,6 +107,23 @@ class MatchPlan:
             if plan.id == strategy_id:
                 return plan
         raise KeyError(strategy_id)
+
+    def held_products(self) -> list[str]:
+        """Products whose holding rules an offer out: the offered ones and those they exclude."""
+        offered = {o.product_id for o in self.offers}
+        found = set(offered)
+        for product_id in offered:
+            found |= self.products.conflicts.excluded_by(product_id)
+        return sorted(found)
+
+    def holding_block(self, product_id: str, held: Iterable[str]) -> str | None:
+        """Why holding `held` rules out an offer of `product_id`, or None: the Python twin of
+        the eligibility filter in cube.matching.candidates.expand (explain uses it)."""
+        held = set(held)
+        if product_id in held:
+            return "already held"
+        clash = sorted(held & self.products.conflicts.excluded_by(product_id))
+        return "conflicts with held " + ", ".join(clash) if clash else None
 
     def excluded(self) -> dict[str, list[str]]:
         """product -> products it excludes, for the offered products that exclude any."""
@@ -170,11 +153,11 @@ def build_plan(
     policy: ContactPolicy,
     products: ProductCatalogue,
     models: Iterable[ModelSpec],
-    efficiency: Mapping[tuple[str, str], float] | None = None,
+    efficiency: Efficiency | None = None,
 ) -> MatchPlan:
     """The plan of a run over `strategies` (already filtered to those that take part)."""
     models = list(models)
-    efficiency = dict(efficiency or {})
+    efficiency = efficiency or Efficiency()
     plans, next_offer = [], 0
     for s_index, compiled in enumerate(sorted(strategies, key=lambda c: c.id)):
         offers = []
@@ -213,13 +196,14 @@ def _weights(
     compiled: CompiledStrategy,
     product: Product,
     policy: ContactPolicy,
-    efficiency: Mapping[tuple[str, str], float],
+    efficiency: Efficiency,
 ) -> dict[str, float]:
-    """Routing weight per allowed touchpoint: affinity (choose: affinity only) x efficiency."""
+    """Routing weight per allowed touchpoint: affinity (choose: affinity only) x efficiency
+    of the touchpoint for the product's category (the strategy's own row if any)."""
     choose = compiled.strategy.touchpoints.choose
     weights = {}
     for touchpoint in compiled.strategy.touchpoints.allowed:
-        learned = efficiency.get((compiled.id, touchpoint), 1.0)
+        learned = efficiency.weight(compiled.id, product.category, touchpoint)
         base = policy.routing.weight(touchpoint, product.category) if choose == "affinity" else 1.0
         weights[touchpoint] = base * learned
     return weights

@@ -32,6 +32,17 @@ HOLDINGS = [
     (23, "LA-BOOST", RUN_DATE + dt.timedelta(days=45)),  # after the 30-day window
 ]
 INACTIVE = {2}  # acquired, then churned
+# Marks per chart of this world's report (cube.evaluation.charts): 3 touchpoints, 2 strategies,
+# 2 counties, no tag snapshot (every subscriber's cube cell is 'unknown'), one cycle.
+REPORT_MARKS = {
+    "funnel": 15,  # 3 touchpoints x 5 stages
+    "outcomes": 12,  # non-empty final states: call 5, popup 3, sms 4
+    "roi-value": 6,  # 3 touchpoints x (ROI, value)
+    "uplift": 5,  # s-boost: call, sms, all; s-fibre: popup, all
+    "region-heatmap": 3,  # county x touchpoint cells where someone was reached
+    "coverage-heatmap": 3,  # 'unknown' x (light_addon call, light_addon sms, broadband popup)
+    "trends": 8,  # one cycle x (3 touchpoints + all) x (conversion, ROI)
+}
 
 
 @dataclass

@@ -89,13 +89,16 @@ def test_drills_by_region_product_category_and_cell(evaluated: pd.DataFrame) -> 
 def test_files_are_written_and_the_next_match_reads_the_weights(world: World) -> None:
     result = evaluate_run(world.settings, RUN_ID, store=world.store, as_of=AS_OF, notify=False)
     names = sorted(p.name for p in result.path.iterdir())
-    assert names == ["metrics.csv", "metrics.parquet", "posteriors.csv", "posteriors.parquet",
-                     "summary.json"]  # fmt: skip
+    assert names == [
+        "coverage.csv", "coverage.parquet", "metrics.csv", "metrics.parquet", "posteriors.csv",
+        "posteriors.parquet", "report.html", "summary.json",
+    ]  # fmt: skip
     assert len(pd.read_csv(result.path / "metrics.csv")) == len(result.metrics)
     weights = load_efficiency(efficiency_file(world.settings.dir("reports")))
-    assert set(weights) == {("s-boost", "outbound_call"), ("s-boost", "sms"),
-                            ("s-fibre", "store_popup")}  # fmt: skip
-    assert all(0.2 <= w <= 3.0 for w in weights.values())
+    assert set(weights.by_category) == {("light_addon", "outbound_call"), ("light_addon", "sms"),
+                                        ("home_broadband", "store_popup")}  # fmt: skip
+    assert weights.by_strategy == {}
+    assert all(0.2 <= w <= 3.0 for w in weights.by_category.values())
     again = evaluate_run(world.settings, RUN_ID, store=world.store, as_of=AS_OF, notify=False)
     assert again.summary["efficiency"] == result.summary["efficiency"]  # seeded by the run id
     leftovers = [p.name for p in result.path.parent.iterdir() if p.name.startswith(".")]

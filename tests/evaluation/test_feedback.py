@@ -1,4 +1,4 @@
-"""Routing feedback: Beta posteriors, seeded Thompson draws, weights per strategy."""
+"""Routing feedback: Beta posteriors, seeded Thompson draws, weights per touchpoint x category."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ import pandas as pd
 import pytest
 
 from cube.evaluation.config import Feedback
-from cube.evaluation.feedback import category_counts, posteriors, strategy_weights
+from cube.evaluation.feedback import (
+    category_counts,
+    category_weights,
+    posteriors,
+)
 
 RUNS = 60
 
@@ -54,18 +58,20 @@ def test_a_worse_looking_touchpoint_keeps_traffic_while_evidence_is_thin(
     assert low <= wins / RUNS <= high
 
 
-def test_weights_are_clipped_and_mixed_by_the_strategy_categories() -> None:
+def test_weights_are_clipped_and_written_per_touchpoint_and_category() -> None:
     counts = category_counts(
         [metrics([("s-a", "sms", "content", 300, 1000, 1), ("s-a", "internet", "content", 100,
-                   1000, 300), ("s-a", "sms", "scenario", 100, 1000, 100)])]
+                   1000, 300), ("s-b", "sms", "scenario", 100, 1000, 100)])]
     )  # fmt: skip
-    post = posteriors(counts, Feedback(min_weight=0.2, max_weight=3.0), "r").set_index(
-        ["touchpoint", "product_category"]
-    )
-    assert post.loc[("sms", "content"), "weight"] == 0.2  # clipped from about 0.007
-    assert post.loc[("sms", "scenario"), "weight"] == 1.0  # the only touchpoint seen for it
-    rows = {(r["strategy_id"], r["touchpoint"]): r["weight"] for r in strategy_weights(counts, post
-            .reset_index())}  # fmt: skip
-    # The strategy's mix: 400 content orders (any touchpoint) and 100 scenario orders, so
-    # sms weighs (400 x 0.2 + 100 x 1.0) / 500.
-    assert rows[("s-a", "sms")] == pytest.approx(0.36, abs=1e-6)
+    post = posteriors(counts, Feedback(min_weight=0.2, max_weight=3.0), "r")
+    indexed = post.set_index(["touchpoint", "product_category"])
+    assert indexed.loc[("sms", "content"), "weight"] == 0.2  # clipped from about 0.007
+    internet = round(float(indexed.loc[("internet", "content"), "weight"]), 6)
+    assert 1.9 < internet <= 2.0  # the other of the two content touchpoints: 2 - (~0.007)
+    # One row per touchpoint x category, whichever strategies the counts came from, so a
+    # strategy selling content on sms next cycle inherits 0.2 even if it never ran.
+    assert category_weights(post) == [
+        {"product_category": "content", "touchpoint": "internet", "weight": internet},
+        {"product_category": "content", "touchpoint": "sms", "weight": 0.2},
+        {"product_category": "scenario", "touchpoint": "sms", "weight": 1.0},  # only one seen
+    ]

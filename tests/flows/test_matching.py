@@ -1,4 +1,4 @@
-"""The match flow fails fast on strategy errors, before any Spark work, and shows them."""
+"""The match flow fails fast on strategy errors and unknown regions, before any Spark work."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cube.errors import ConfigError, DiagnosticError
+from cube.errors import DiagnosticError, InputError
 from cube.settings import Settings
 from flows.matching import match_flow
 from tests.flows.conftest import artifacts_of, task_runs_of
@@ -55,12 +55,12 @@ def test_strategy_error_fails_before_matching(
 
 
 @pytest.mark.slow
-def test_region_scope_is_refused_until_matching_supports_it(
+def test_an_unknown_region_fails_before_any_task(
     prefect_api: str, operator_settings: Settings
 ) -> None:
-    state = match_flow(region="P1.C03", return_state=True)
+    state = match_flow(region="P1.C3", return_state=True)
     assert state.is_failed()
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(InputError) as caught:
         state.result()
-    assert str(caught.value) == "region 'P1.C03': region-scoped matching is not available yet"
+    assert str(caught.value) == "unknown region 'P1.C3' (did you mean 'P1.C03'?)"
     assert task_runs_of(state.state_details.flow_run_id) == {}

@@ -8,11 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import typer
 from typer.testing import CliRunner
 
 from cube.cli import match
+from cube.errors import InputError
 from cube.settings import PROJECT_ROOT, Settings, get_settings
 from tests.matching import world as w
 
@@ -78,6 +81,11 @@ def home(spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     spark.createDataFrame(pairs, "product_id string, excluded_product_id string").write.parquet(
         str(raw / "product_exclusions")
     )
+    grids = ["P1.C01.K001.G0001", "P1.C03.K012.G0412"]
+    regions = {"grid_id": grids, "county_id": [g[:11] for g in grids]}
+    regions |= {"city_id": [g[:6] for g in grids], "province_id": ["P1", "P1"]}
+    (raw / "regions").mkdir(parents=True)
+    pq.write_table(pa.table(regions), raw / "regions" / "part-0.parquet")
     publish(found.tags, {}, settings.dir("warehouse"), dt.date(2026, 11, 1))
     yield settings
     get_settings.cache_clear()
@@ -95,6 +103,17 @@ def test_match_writes_a_run_and_the_others_explain_it(home: Settings) -> None:
     assert [s["id"] for s in run["strategies"]] == ["mobile-5g-upgrade-video-2026q4"]
     assert sorted(p.name for p in home.dir("runs").iterdir()) == [run["run_id"]]
     assert _json(["match"])["run_id"] == run["run_id"]  # same inputs, same run
+
+    # Every subscriber lives in P1.C01: the region run issues the same orders under its own id.
+    city = _json(["match", "--region", "P1.C01"])
+    assert (city["region"], city["counts"]) == ("P1.C01", run["counts"])
+    assert city["run_id"].startswith("20261101-P1.C01-") and city["run_id"] != run["run_id"]
+    assert sorted(p.name for p in home.dir("runs").iterdir()) == sorted(
+        [run["run_id"], city["run_id"]]
+    )
+    failed = CliRunner().invoke(_app(), ["match", "--region", "P1.C1", "--json"])
+    assert isinstance(failed.exception, InputError)
+    assert str(failed.exception) == "unknown region 'P1.C1' (did you mean 'P1.C01'?)"
 
     explained = _json(["strategies", "explain", "3"])["strategies"]
     assert explained == [
