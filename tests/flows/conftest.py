@@ -1,18 +1,22 @@
-"""A real Prefect server for the flow tests: `prefect server start` in a subprocess, once.
+"""Real Prefect servers for the flow tests: `prefect server start` in a subprocess.
 
-It has its own PREFECT_HOME and SQLite database on a free loopback port. Tests that
-run flows in this process point the client at it with `prefect_api`; the served
-deployments test starts `cube flows serve` against it in another subprocess.
+Each has its own PREFECT_HOME on a free loopback port. `prefect_server` (SQLite, once
+per session) serves the tests that run flows in this process (`prefect_api` points the
+client at it). `prefect_pg_server` keeps its database in PostgreSQL, as production does
+(a fresh database on 127.0.0.1:5432, dropped afterwards); the served deployments test
+starts `cube flows serve` against it in another subprocess.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +24,8 @@ from uuid import UUID
 
 import httpx
 import pytest
+
+from tests.store.conftest import PG_SERVER, _pg_admin
 
 # A loaded 2-core machine can take over a minute to start the server.
 STARTUP_SECONDS = 180
@@ -38,6 +44,8 @@ class PrefectServer:
     env: dict[str, str]
     """Environment for subprocesses that talk to this server."""
     home: Path
+    database: str
+    """The server's PREFECT_API_DATABASE_CONNECTION_URL."""
 
 
 def wait_healthy(server: subprocess.Popen[bytes], url: str, log: Path) -> None:
@@ -66,17 +74,16 @@ def stop(process: subprocess.Popen[bytes], seconds: float = 20) -> None:
         process.wait()
 
 
-@pytest.fixture(scope="session")
-def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
-    """A real Prefect server for the whole session (SQLite database, analytics off)."""
-    home = tmp_path_factory.mktemp("prefect")
+@contextmanager
+def running_server(home: Path, database: str) -> Iterator[PrefectServer]:
+    """`prefect server start` on a free loopback port over `database`, analytics off."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/api"
     env = {
         **os.environ,
         "PREFECT_HOME": str(home / "home"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home}/prefect.db",
+        "PREFECT_API_DATABASE_CONNECTION_URL": database,
     }
     prefect = Path(sys.executable).with_name("prefect")
     log_path = home / "server.log"
@@ -92,21 +99,61 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
             wait_healthy(server, url, log_path)
             client_env = {**env, "PREFECT_API_URL": url}
             client_env.pop("PREFECT_API_DATABASE_CONNECTION_URL")
-            yield PrefectServer(url=url, env=client_env, home=home)
+            yield PrefectServer(url=url, env=client_env, home=home, database=database)
         finally:
             stop(server)
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
+    """A real Prefect server for the whole session (SQLite database)."""
+    home = tmp_path_factory.mktemp("prefect")
+    with running_server(home, f"sqlite+aiosqlite:///{home}/prefect.db") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def prefect_pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
+    """A real Prefect server whose database is PostgreSQL: a fresh database, dropped after.
+
+    Skips (fails in CI) like the store tests when no PostgreSQL answers.
+    """
+    name = f"prefect_test_{secrets.token_hex(6)}"
+    with _pg_admin() as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        database = f"{PG_SERVER.replace('postgresql://', 'postgresql+asyncpg://', 1)}/{name}"
+        with running_server(tmp_path_factory.mktemp("prefect-pg"), database) as server:
+            yield server
+    finally:
+        with _pg_admin() as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@contextmanager
+def client_of(server: PrefectServer) -> Iterator[str]:
+    """Flows run (and clients made) in this process report to `server`."""
+    from prefect.logging.handlers import APILogWorker
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: server.url}):
+        yield server.url
+        # Send the run logs now, while the server is up (not at interpreter exit).
+        APILogWorker.drain_all(timeout=5)
 
 
 @pytest.fixture
 def prefect_api(prefect_server: PrefectServer) -> Iterator[str]:
     """Flows run in this process report to the real server (not an ephemeral one)."""
-    from prefect.logging.handlers import APILogWorker
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    with client_of(prefect_server) as url:
+        yield url
 
-    with temporary_settings(updates={PREFECT_API_URL: prefect_server.url}):
-        yield prefect_server.url
-        # Send the run logs now, while the server is up (not at interpreter exit).
-        APILogWorker.drain_all(timeout=5)
+
+@pytest.fixture
+def prefect_pg_api(prefect_pg_server: PrefectServer) -> Iterator[str]:
+    """As `prefect_api`, against the PostgreSQL-backed server."""
+    with client_of(prefect_pg_server) as url:
+        yield url
 
 
 def sync_client() -> Any:

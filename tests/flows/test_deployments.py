@@ -1,6 +1,7 @@
-"""The deployments against a real Prefect server: registered with their schedules by
-`cube flows serve`, a cycle triggered like an operator would, run to COMPLETED, and the
-artifacts an operator reads are there."""
+"""The deployments against a real Prefect server whose database is PostgreSQL, as in
+production: registered with their schedules by `cube flows serve`, a cycle triggered like
+an operator would, run to COMPLETED (and recorded in PostgreSQL), and the artifacts an
+operator reads are there."""
 
 from __future__ import annotations
 
@@ -82,10 +83,22 @@ def wait_final(flow_run_id: Any, log: Path) -> Any:
     raise AssertionError(f"flow run not final in {RUN_SECONDS}s:\n{log.read_text()[-5000:]}")
 
 
+def recorded_states(server: PrefectServer, flow_run_ids: list[Any]) -> list[str]:
+    """The flow runs' states as the server's PostgreSQL database holds them."""
+    import psycopg
+
+    dsn = server.database.replace("postgresql+asyncpg://", "postgresql://", 1)
+    with psycopg.connect(dsn) as conn:
+        found = conn.execute(
+            "SELECT state_type::text FROM flow_run WHERE id = ANY(%s)", [flow_run_ids]
+        ).fetchall()
+    return sorted(state for (state,) in found)
+
+
 @pytest.mark.slow
 @pytest.mark.spark
 def test_served_cycle_runs_to_completion_with_artifacts(
-    prefect_server: PrefectServer, prefect_api: str, tmp_path: Path
+    prefect_pg_server: PrefectServer, prefect_pg_api: str, tmp_path: Path
 ) -> None:
     strategy = tmp_path / "strategies" / "benefits-club-plus-flows-2026q4.yaml"
     strategy.parent.mkdir()
@@ -94,7 +107,7 @@ def test_served_cycle_runs_to_completion_with_artifacts(
     window = {"start": today - dt.timedelta(days=30), "end": today + dt.timedelta(days=60)}
     strategy.write_text(STRATEGY.format(**window))
     spark_conf = {"spark.driver.memory": "1g", "spark.sql.shuffle.partitions": "2"}
-    env = prefect_server.env | {
+    env = prefect_pg_server.env | {
         "CUBE_HOME": str(tmp_path / "home"),
         "CUBE_SNAPSHOT_DATE": today.isoformat(),
         "CUBE_SPARK_CONF": json.dumps(spark_conf),
@@ -133,6 +146,7 @@ def test_served_cycle_runs_to_completion_with_artifacts(
     assert run.state.is_completed(), f"{run.state}\n{log.read_text()[-5000:]}"
     runs = with_subflows(run.id)
     assert sorted(str(r.state.type.value) for r in runs) == ["COMPLETED"] * 4
+    assert recorded_states(prefect_pg_server, [r.id for r in runs]) == ["COMPLETED"] * 4
     found = artifacts_of([r.id for r in runs])
     assert {
         "tag-build",
