@@ -1,12 +1,15 @@
-"""`cube demo`: the main job on embedded defaults, from nothing to published results.
+"""`cube demo`: the main job on embedded defaults, from nothing to two evaluated cycles.
 
-Today it runs the user centre end to end: generate operator data, gate it, build
-tags, train and score the propensity models, gate the tag table, publish. It is
-safe to re-run: every step replaces its output atomically.
+Generate an operator, build tags and models behind the quality gates, then two monthly
+cycles: match, load into SQLite, serve the API, let the touchpoint simulators work the
+orders over HTTP, evaluate; the second cycle routes with what the first one learned.
+Safe to re-run: the demo clears what a previous demo left and replaces its outputs
+atomically (see cube.demo.runner).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 import typer
@@ -16,50 +19,20 @@ from cube.settings import get_settings
 
 
 def demo(
-    subscribers: Annotated[int, typer.Option(help="Subscribers to generate.")] = 100_000,
+    subscribers: Annotated[int, typer.Option(min=1000, help="Subscribers to generate.")] = 100_000,
     seed: Annotated[int, typer.Option(help="Random seed of the generated operator.")] = 7,
+    date: Annotated[
+        dt.datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Business day of the first cycle."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
-    """Generate an operator, build its tags and models behind the quality gates, summarise."""
-    from cube.data.generator import generate
-    from tags.jobs.build import build_tags
-    from tags.jobs.registry import load_registry
+    """Run the whole cube on generated data: user centre, two cycles, evaluation, summary."""
+    from cube.demo.runner import DEMO_DATE, run_demo
+    from cube.demo.summary import render, summarise
 
-    settings = get_settings()
-    with stage("generate operator data") as info, progress("subscribers", subscribers) as step:
-        generated = generate(
-            settings.dir("raw"),
-            settings.dir("truth"),
-            subscribers=subscribers,
-            seed=seed,
-            as_of=settings.snapshot_date,
-            on_progress=step,
-        )
-        info["detail"] = f"{generated.subscribers:,} subscribers"
-    built = build_tags(settings, models="train", on_stage=stage)
-    registry = load_registry(settings)
-    summary: dict[str, Any] = {
-        "snapshot": settings.snapshot_date.isoformat(),
-        "subscribers": generated.subscribers,
-        "own_network": generated.own_subscribers,
-        "other_network": generated.other_subscribers,
-        "tags": built.tags,
-        "models": {m.name: round(m.auc, 3) for m in registry.models},
-        "seconds": built.seconds,
-        "tag_table": str(built.tags_path),
-        "quality_reports": str(settings.dir("reports") / "dq" / settings.snapshot_date.isoformat()),
-    }
-
-    def human() -> None:
-        out.print(f"\n[bold]Strategy Cube demo[/bold], snapshot {summary['snapshot']}")
-        out.print(
-            f"  subscribers  {summary['subscribers']:,} "
-            f"({summary['own_network']:,} own-network, {summary['other_network']:,} other)"
-        )
-        out.print(f"  tags         {summary['tags']} per subscriber -> {summary['tag_table']}")
-        for name, auc in summary["models"].items():
-            out.print(f"  model        {name:<22} held-out AUC {auc:.3f}")
-        out.print(f"  quality      reports in {summary['quality_reports']}")
-        out.print("\nNext: cube tags list --category lifecycle | cube tags graph --tag p_churn")
-
-    emit(summary, as_json, human)
+    day = date.date() if date else DEMO_DATE
+    result = run_demo(get_settings(), subscribers=subscribers, seed=seed, date=day,
+                      stage=stage, progress=progress)  # fmt: skip
+    summary: dict[str, Any] = summarise(result)
+    emit(summary, as_json, lambda: render(summary, out))

@@ -19,6 +19,14 @@ from cube.store.errors import ConflictError, NotFoundError
 from cube.store.model import LEASED, CapPolicy, Lease, Order, Principal, to_us
 from cube.store.queries import SELECT_ORDER, in_scope, region_scope, to_order
 
+# `+score`: without it SQLite serves the ORDER BY from the queue index and walks every
+# open order of the touchpoint (~30 ms a request at 17k orders); this way it seeks the
+# subscriber's few orders and sorts them.
+OFFERS_SQL = (
+    f"SELECT {SELECT_ORDER} FROM work_orders WHERE subscriber_id = ? AND touchpoint = ? "
+    "AND state = 'open' AND expires_us > ? AND {scope} ORDER BY +score DESC, order_id LIMIT ?"
+)
+
 
 class CapReachedError(ConflictError):
     """The subscriber has had as many contacts as the caps allow."""
@@ -36,9 +44,7 @@ def offers(
     """Open orders for the subscriber at this touchpoint, ranked; [] when capped."""
     scope_sql, scope_params = region_scope(tx, principal)
     rows = tx.rows(
-        f"SELECT {SELECT_ORDER} FROM work_orders WHERE subscriber_id = ? AND touchpoint = ? "
-        f"AND state = 'open' AND expires_us > ? AND {scope_sql} "
-        "ORDER BY score DESC, order_id LIMIT ?",
+        OFFERS_SQL.format(scope=scope_sql),
         [subscriber_id, touchpoint, to_us(now), *scope_params, limit],
     )
     if not rows or not CapGate(tx, policy, [subscriber_id], touchpoint, now).allows(subscriber_id):

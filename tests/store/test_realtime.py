@@ -82,3 +82,19 @@ def test_capped_subscriber_gets_no_offers(
     first = capped_store.offers(POPUP, 1, "store_popup")[0]
     capped_store.record_impression(POPUP, first.order_id)
     assert capped_store.offers(POPUP, 1, "store_popup") == []
+
+
+def test_offers_seek_the_subscriber_not_the_queue(tmp_path: Path) -> None:
+    """The plan SQLite picks on a fresh store (no statistics): the subscriber index."""
+    from cube.store.backend import open_backend
+    from cube.store.realtime import OFFERS_SQL
+
+    store = Store(open_backend(f"sqlite:///{tmp_path / 'plan.db'}"))
+    store.migrate()
+    sql = "EXPLAIN QUERY PLAN " + OFFERS_SQL.format(scope="1 = 1")
+    plan = store.backend.transact(lambda tx: tx.rows(sql, [1, "sms", 0, 3]), write=False)
+    store.close()
+    assert [row[-1] for row in plan] == [
+        "SEARCH work_orders USING INDEX work_orders_subscriber (subscriber_id=? AND touchpoint=?)",
+        "USE TEMP B-TREE FOR ORDER BY",
+    ]

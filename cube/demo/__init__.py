@@ -1,0 +1,1 @@
+"""The demo: the whole cube on a generated operator (see cube.demo.runner)."""
