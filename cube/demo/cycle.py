@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 
 STORE_EXPORT = "part-store-export.parquet"
 DAY_STARTS_AT = 8  # hour (UTC) at which the simulated business day opens
+# Working hours the touchpoints play per cycle: six keep the three simulated days of the
+# default demo (cycle 1, cycle 2 and its counterfactual) inside its ten-minute budget.
+DAY_HOURS = 6
 
 
 @dataclass(frozen=True)
@@ -75,11 +78,13 @@ def run_cycle(
     keys_file: Path,
     seed: int,
     stage: Stage,
+    label: str | None = None,
 ) -> CycleResult:
-    """Play cycle `index` on `run_date` end to end; every step reports as a stage."""
+    """Play cycle `index` on `run_date` end to end; every step reports as a stage
+    (named by `label`, default "cycle <index>")."""
     from cube.evaluation.config import config_dir, load_evaluation_config
 
-    prefix = f"cycle {index}:"
+    prefix = f"{label or f'cycle {index}'}:"
     matched = match(spark, settings, run_date, stage, prefix)
     store = open_demo_store(settings, day_start(run_date))
     try:
@@ -149,7 +154,7 @@ def simulate(
     from cube.simulators.config import SimConfig, load_keys
     from cube.simulators.runner import simulate as play
 
-    config = SimConfig(seed=seed, start=store.clock())
+    config = SimConfig(seed=seed, start=store.clock(), hours=DAY_HOURS)
     keys = load_keys(keys_file)
     with stage(f"{prefix} touchpoints work the day over HTTP") as info:
         with serving(create_app(settings, store=store)) as url:

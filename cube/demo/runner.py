@@ -2,8 +2,9 @@
 
 Generate an operator, build its tags and models behind the quality gates, then play two
 monthly cycles (cube.demo.cycle): the second matches with the routing weights the first
-one's evaluation learned, on the same subscribers, so the summary can say by how much
-conversion per contact and ROI moved.
+one's evaluation learned. The second cycle is also played without those weights in a
+copy of the home (cube.demo.baseline), so the summary can say by how much the learning
+moved conversion per contact and ROI on the same population.
 
 The demo owns its home: it refuses a home whose raw extracts are an operator's (no
 generated truth beside them) or whose store is not the embedded SQLite file, and it
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cube.demo.baseline import BASELINE_DIR, run_baseline
 from cube.demo.cycle import CycleResult, run_cycle
 from cube.errors import ConfigError
 from cube.settings import Settings
@@ -49,6 +51,7 @@ class DemoResult:
     models: dict[str, float]
     build_seconds: float
     cycles: list[CycleResult]
+    baseline: CycleResult
 
 
 def run_demo(
@@ -80,18 +83,12 @@ def run_demo(
     built = build_tags(settings, models=models, on_stage=step)
     keys_file = provision_keys(settings, step)
     spark = spark_session(settings)
-    cycles = [
-        run_cycle(
-            spark,
-            settings,
-            index=i + 1,
-            run_date=date + dt.timedelta(days=CYCLE_DAYS * i),
-            keys_file=keys_file,
-            seed=seed + i,
-            stage=step,
-        )  # fmt: skip
-        for i in range(2)
-    ]
+    days = [date + dt.timedelta(days=CYCLE_DAYS * i) for i in range(2)]
+    common = {"keys_file": keys_file, "stage": step}
+    first = run_cycle(spark, settings, index=1, run_date=days[0], seed=seed, **common)
+    # The counterfactual first, from the state cycle 1 left, then the real cycle 2.
+    baseline = run_baseline(spark, settings, index=2, run_date=days[1], seed=seed + 1, **common)
+    second = run_cycle(spark, settings, index=2, run_date=days[1], seed=seed + 1, **common)
     return DemoResult(
         settings=settings,
         subscribers=generated.subscribers,
@@ -99,7 +96,8 @@ def run_demo(
         tags=built.tags,
         models={m.name: round(m.auc, 3) for m in registry_models(settings, models)},
         build_seconds=built.seconds,
-        cycles=cycles,
+        cycles=[first, second],
+        baseline=baseline,
     )
 
 
@@ -130,6 +128,7 @@ def prepare(settings: Settings) -> Path:
     shutil.rmtree(settings.dir("runs"), ignore_errors=True)
     shutil.rmtree(settings.dir("reports") / "evaluation", ignore_errors=True)
     (settings.home / KEYS_FILE).unlink(missing_ok=True)
+    shutil.rmtree(settings.home / BASELINE_DIR, ignore_errors=True)
     return settings.home
 
 

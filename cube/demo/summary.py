@@ -24,6 +24,7 @@ TOUCHPOINT_NAMES = {
 def summarise(result: DemoResult) -> dict[str, Any]:
     """The JSON-ready summary of a demo run."""
     cycles = [_cycle(c) for c in result.cycles]
+    baseline = _cycle(result.baseline)
     return {
         "home": str(result.settings.home),
         "snapshot": result.settings.snapshot_date.isoformat(),
@@ -33,7 +34,9 @@ def summarise(result: DemoResult) -> dict[str, Any]:
         "tags": result.tags,
         "models": result.models,
         "cycles": cycles,
-        "change": change(cycles[0], cycles[-1]) if len(cycles) > 1 else None,
+        "baseline": baseline,
+        "change": change(cycles[0], cycles[-1]),
+        "learning": change(baseline, cycles[-1]),
     }
 
 
@@ -61,7 +64,7 @@ def _cycle(cycle: CycleResult) -> dict[str, Any]:
 
 
 def change(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
-    """How conversion per contact and ROI moved from the first cycle to the second."""
+    """How conversion per contact and ROI moved from `first` to `second`."""
     moved = {}
     for name in ("conversion", "roi"):
         a, b = first[name], second[name]
@@ -90,19 +93,26 @@ def render(summary: dict[str, Any], out: Any) -> None:
     out.print(f"  models       held-out AUC: {models}")
     for cycle in summary["cycles"]:
         _render_cycle(cycle, out)
-    moved = summary["change"]
-    if moved:
-        out.print("\n[bold]What the second cycle learned from the first[/bold]")
-        for name, label in (("conversion", "conversion per contact"), ("roi", "ROI")):
-            out.print(f"  {label:<24} {_change(moved[name], percent=name == 'conversion')}")
+    _render_cycle(summary["baseline"], out, title="Cycle 2 without learning (counterfactual)")
+    out.print("\n[bold]What routing learnt from cycle 1[/bold]")
+    out.print("  cycle 2 with the learnt weights against cycle 2 without them (same subscribers,")
+    out.print("  same day, same history; only the routing weights differ):")
+    _render_change(summary["learning"], out)
+    out.print("  cycle 1 to cycle 2 (cycle 2 also works the subscribers cycle 1 did not convert):")
+    _render_change(summary["change"], out)
     out.print(
         "\nNext: open a report above in a browser; cube evaluate history; "
         "cube strategies explain <subscriber>; cube store status"
     )
 
 
-def _render_cycle(cycle: dict[str, Any], out: Any) -> None:
-    title = f"Cycle {cycle['cycle']}"
+def _render_change(moved: dict[str, Any], out: Any) -> None:
+    for name, label in (("conversion", "conversion per contact"), ("roi", "ROI")):
+        out.print(f"    {label:<24} {_change(moved[name], percent=name == 'conversion')}")
+
+
+def _render_cycle(cycle: dict[str, Any], out: Any, title: str | None = None) -> None:
+    title = title or f"Cycle {cycle['cycle']}"
     out.print(f"\n[bold]{title}[/bold]  run {cycle['run_id']} on {cycle['run_date']}")
     out.print(f"  {'touchpoint':<14}{'orders':>9}{'contacted':>11}{'accepted':>10}"
               f"{'revenue':>12}{'cost':>11}")  # fmt: skip

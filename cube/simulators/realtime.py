@@ -1,8 +1,8 @@
 """Systems that ask at the moment a customer is present: store pop-ups and the app.
 
 Every simulated hour, customers of a site's region arrive (store pop-ups: a site per
-county, customers of that county walk in; the app: a site per province, its customers
-open a session), each at a Poisson rate. The system asks the API for the customer's
+county, customers of that county walk in; the app: a site per province, its own-network
+customers open a session), each at a Poisson rate. The system asks the API for the customer's
 best offers, shows the first one (posting the impression, which leases it), and posts
 the customer's answer. In the closing phase, customers whose agent vanished come back.
 """
@@ -20,8 +20,17 @@ class RealtimeSystem(System):
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self._customers = {s.region: self.world.customers(s.region) for s in self.sites}
+        self._customers = {s.region: self._present(s.region) for s in self.sites}
         self._walked_away: list[tuple[Site, int]] = []
+
+    def _present(self, region: str) -> np.ndarray:
+        """Who can turn up: anyone in the region walks into a store, but only the
+        operator's own subscribers have its app (other-network customers never open it)."""
+        customers = self.world.customers(region)
+        if self.touchpoint != "internet":
+            return customers
+        own = [c for c in customers.tolist() if self.world.network.get(c) == "own"]
+        return np.array(own, dtype=np.int64)
 
     @property
     def rate(self) -> float:

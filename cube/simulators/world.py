@@ -50,14 +50,25 @@ class World:
     grid: dict[int, str]
     holdings: dict[int, set[str]] = field(default_factory=dict)
     invalid_rate: float = 0.0  # share of subscribers whose number is dead
+    _by_prefix: dict[str, list[int]] | None = field(default=None, repr=False, compare=False)
 
     def customers(self, prefix: str) -> np.ndarray:
         """Sorted ids of the subscribers whose grid lies under a region prefix ('*': all)."""
         if prefix == "*":
             return np.array(sorted(self.grid), dtype=np.int64)
-        dotted = prefix + "."
-        found = [s for s, g in self.grid.items() if g == prefix or g.startswith(dotted)]
-        return np.array(sorted(found), dtype=np.int64)
+        return np.array(sorted(self._under().get(prefix, ())), dtype=np.int64)
+
+    def _under(self) -> dict[str, list[int]]:
+        """Subscribers under every region prefix, built once: a system with a site per
+        county asks for each of them, and scanning every grid per site was quadratic."""
+        if self._by_prefix is None:
+            index: dict[str, list[int]] = {}
+            for subscriber, grid in self.grid.items():
+                parts = grid.split(".")
+                for depth in range(1, len(parts) + 1):
+                    index.setdefault(".".join(parts[:depth]), []).append(subscriber)
+            self._by_prefix = index
+        return self._by_prefix
 
     def eligible(self, subscriber: int, product_id: str) -> bool:
         """Whether the customer could take the product at all (not held, not excluded)."""

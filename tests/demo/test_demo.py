@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
+from cube.demo.baseline import baseline_settings
 from cube.demo.runner import DEMO_DATE, DemoResult, run_demo
 from cube.demo.summary import summarise
 from cube.errors import ConfigError
@@ -93,6 +94,23 @@ def test_two_cycles_run_through_the_api_and_the_second_routes_with_what_the_firs
     assert manifest["snapshot_date"] == DEMO_DATE.isoformat()
 
 
+def test_the_counterfactual_plays_cycle_2_without_the_weights_in_a_copy(
+    played: DemoResult,
+) -> None:
+    second, baseline = played.cycles[1], played.baseline
+    copy = baseline_settings(played.settings)
+    assert baseline.run_date == second.run_date
+    assert baseline.run_id != second.run_id  # the weights are part of the run's identity
+    assert (copy.dir("runs") / baseline.run_id).is_dir()
+    assert not (copy.dir("runs") / second.run_id).exists()
+    assert not (played.settings.dir("runs") / baseline.run_id).exists()
+    assert sum(baseline.orders.values()) > 0
+    # The copy started from cycle 1's state: it holds cycle 1's contacts and its own.
+    history = pq.read_table(copy.dir("raw") / "contact_history" / "part-store-export.parquet")
+    days = {ts.date().isoformat() for ts in history.column("contact_ts").to_pylist()}
+    assert days == {"2026-11-02", "2026-12-02"}
+
+
 def test_what_the_touchpoints_did_reaches_the_next_cycles_extracts(played: DemoResult) -> None:
     raw = played.settings.dir("raw")
     history = pq.read_table(raw / "contact_history" / "part-store-export.parquet")
@@ -117,6 +135,8 @@ def test_the_summary_states_the_change_between_the_cycles(played: DemoResult) ->
         "relative": (two["conversion"] - one["conversion"]) / one["conversion"],
     }
     assert one["accepted"] <= one["contacted"] <= sum(one["orders"].values())
+    assert summary["learning"]["roi"]["first"] == summary["baseline"]["roi"]
+    assert summary["learning"]["roi"]["second"] == two["roi"]
     assert json.loads(json.dumps(summary)) == summary  # JSON-ready as it is
 
 
