@@ -83,18 +83,22 @@ def run_cycle(
     """Play cycle `index` on `run_date` end to end; every step reports as a stage
     (named by `label`, default "cycle <index>")."""
     from cube.evaluation.config import config_dir, load_evaluation_config
+    from cube.products import load_products
 
     prefix = f"{label or f'cycle {index}'}:"
     matched = match(spark, settings, run_date, stage, prefix)
     store = open_demo_store(settings, day_start(run_date))
     try:
         with stage(f"{prefix} load work orders into the store") as info:
-            loaded = store.load_run(matched.path)
+            # The conflict graph lets an acceptance withdraw conflicting sibling orders.
+            loaded = store.load_run(matched.path, load_products(settings.dir("raw")).conflicts)
             info["detail"] = f"{loaded.orders:,} orders"
         simulation = simulate(settings, store, matched.path, keys_file, seed, stage, prefix)
         with stage(f"{prefix} contact history back to the extracts") as info:
             info["detail"] = f"{export_contacts(store, settings.dir('raw')):,} contacts"
-        window = load_evaluation_config(config_dir(settings) / "evaluation.yaml")
+        window = load_evaluation_config(
+            config_dir(settings) / "evaluation.yaml", settings.policy_file
+        )
         as_of = run_date + dt.timedelta(days=window.conversion_window_days)
         with stage(f"{prefix} evaluate as of {as_of}") as info:
             evaluation = evaluate(settings, store, matched.run_id, as_of)

@@ -8,8 +8,9 @@ moved conversion per contact and ROI on the same population.
 
 The demo owns its home: it refuses a home whose raw extracts are an operator's (no
 generated truth beside them) or whose store is not the embedded SQLite file, and it
-clears what a previous demo left (runs, evaluations, store) so a re-run starts clean
-and gives the same figures for the same seed and date.
+clears what a previous demo left (runs, evaluations, store) so a re-run starts clean.
+The data, tags, models and first match repeat exactly for a seed and date; the
+touchpoints' day runs over HTTP on a wall clock, so its contacts can differ slightly.
 """
 
 from __future__ import annotations
