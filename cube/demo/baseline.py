@@ -51,15 +51,20 @@ def copy_state(settings: Settings, into: Settings) -> None:
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
     shutil.copytree(settings.dir("raw"), into.dir("raw"))
-    database = Path((settings.database_url or "").removeprefix("sqlite:///"))
+    from cube.store.backend import sqlite_path
+
+    database = sqlite_path(settings.database_url or "")
+    assert database is not None  # run_demo's prepare() refused any other store
     _backup_sqlite(database, home / "cube.db")
 
 
 def _backup_sqlite(source: Path, target: Path) -> None:
     """A consistent copy of a SQLite database (the online backup API, not a file copy)."""
     import sqlite3
+    from contextlib import closing
 
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+    # sqlite3's own context manager commits but does not close.
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
         src.backup(dst)
 
 

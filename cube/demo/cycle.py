@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from cube.evaluation.engine import Evaluation
     from cube.matching.engine import RunSummary, Stage
+    from cube.products import ProductCatalogue
     from cube.store import Store
 
 STORE_EXPORT = "part-store-export.parquet"
@@ -86,12 +87,13 @@ def run_cycle(
     from cube.products import load_products
 
     prefix = f"{label or f'cycle {index}'}:"
-    matched = match(spark, settings, run_date, stage, prefix)
+    products = load_products(settings.dir("raw"))
+    matched = match(spark, settings, products, run_date, stage, prefix)
     store = open_demo_store(settings, day_start(run_date))
     try:
         with stage(f"{prefix} load work orders into the store") as info:
             # The conflict graph lets an acceptance withdraw conflicting sibling orders.
-            loaded = store.load_run(matched.path, load_products(settings.dir("raw")).conflicts)
+            loaded = store.load_run(matched.path, products.conflicts)
             info["detail"] = f"{loaded.orders:,} orders"
         simulation = simulate(settings, store, matched.path, keys_file, seed, stage, prefix)
         with stage(f"{prefix} contact history back to the extracts") as info:
@@ -109,15 +111,18 @@ def run_cycle(
 
 
 def match(
-    spark: SparkSession, settings: Settings, run_date: dt.date, stage: Stage, prefix: str
+    spark: SparkSession,
+    settings: Settings,
+    products: ProductCatalogue,
+    run_date: dt.date,
+    stage: Stage,
+    prefix: str,
 ) -> RunSummary:
     """Check and compile the strategies (any error stops the demo), then match them."""
     from cube.matching.engine import run_match
-    from cube.products import load_products
     from cube.strategy.check import compile_strategies
 
     with stage(f"{prefix} check strategies") as info:
-        products = load_products(settings.dir("raw"))
         compiled = compile_strategies(settings=settings, products=products)
         info["detail"] = f"{len(compiled)} strategies"
 

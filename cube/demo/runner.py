@@ -111,8 +111,10 @@ def registry_models(settings: Settings, models: ModelsMode) -> list[Any]:
 
 def prepare(settings: Settings) -> Path:
     """Refuse a home that is not the demo's to take; clear the previous demo's state."""
-    url = settings.database_url or ""
-    if not url.startswith("sqlite:///"):
+    from cube.store.backend import sqlite_path
+
+    database = sqlite_path(settings.database_url or "")
+    if database is None:
         raise ConfigError(
             "the demo runs on the embedded SQLite store; unset CUBE_DATABASE_URL "
             "(it names another database) or point CUBE_HOME at an empty directory"
@@ -123,7 +125,6 @@ def prepare(settings: Settings) -> Path:
             f"{raw} holds operator extracts (no generated truth beside them): the demo would "
             "replace them; point CUBE_HOME at an empty directory"
         )
-    database = Path(url.removeprefix("sqlite:///"))
     for path in (database, *(database.with_name(database.name + s) for s in ("-wal", "-shm"))):
         path.unlink(missing_ok=True)
     shutil.rmtree(settings.dir("runs"), ignore_errors=True)

@@ -327,6 +327,11 @@ def _redact(url: str) -> str:
     return f"{scheme}//{userinfo.split(':', 1)[0]}:***@{tail}"
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file a sqlite:///path URL names; None for any other URL."""
+    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+
+
 def open_backend(url: str) -> Backend:
     """The backend a database URL names: sqlite:///path or postgresql://..."""
     if url.startswith("sqlite:///"):
