@@ -179,13 +179,28 @@ class LeaseOut(BaseModel):
             "touchpoint": "outbound_call",
             "expires_at": _LEASE_EXPIRES,
             "orders": [_ORDER_EXAMPLE],
-        }
+            "quiet_until": None,
+        },
+        {
+            "token": _TOKEN,
+            "touchpoint": "outbound_call",
+            "expires_at": "2026-11-01T13:05:00Z",
+            "orders": [],
+            "quiet_until": "2026-11-02T01:00:00Z",
+        },
     )
 
     token: str
     touchpoint: Touchpoint
     expires_at: dt.datetime
-    orders: list[OrderOut] = Field(description="Best first; empty when the queue is empty.")
+    orders: list[OrderOut] = Field(
+        description="Best first; empty when the queue is empty or during quiet hours."
+    )
+    quiet_until: dt.datetime | None = Field(
+        default=None,
+        description="Set when the touchpoint is inside its quiet hours: nothing is leased "
+        "until then.",
+    )
 
     @classmethod
     def of(cls, lease: Lease) -> LeaseOut:
@@ -194,6 +209,7 @@ class LeaseOut(BaseModel):
             touchpoint=lease.touchpoint,
             expires_at=lease.expires_at,
             orders=[OrderOut.of(o) for o in lease.orders],
+            quiet_until=lease.quiet_until,
         )
 
 
@@ -255,7 +271,9 @@ class OffersOut(BaseModel):
 
     subscriber_id: int
     touchpoint: Touchpoint
-    offers: list[OrderOut] = Field(description="Empty when none is open or a cap is reached.")
+    offers: list[OrderOut] = Field(
+        description="Empty when none is open, a cap is reached or during quiet hours."
+    )
 
 
 class RunOut(BaseModel):

@@ -51,7 +51,8 @@ def lease(
     """The best open orders of `touchpoint` in the key's regions, leased to the caller
     until `expires_at`. Nobody else gets them while the lease lives; unanswered, they
     return to the queue (after K attempts they are dead-lettered). An empty queue
-    answers 200 with no orders."""
+    answers 200 with no orders; so does a touchpoint inside its quiet hours, with
+    `quiet_until` saying when they end."""
     result = store.lease(principal, touchpoint, body.n, body.lease_seconds)
     metrics.lease(result)
     return LeaseOut.of(result)
@@ -98,7 +99,8 @@ def offers(
     limit: Annotated[int, Query(ge=1, le=MAX_OFFERS)] = 5,
 ) -> OffersOut:
     """Open, unexpired offers in the key's scope, best first, with explanation and
-    script; empty when none is open or the subscriber has reached a contact cap.
+    script; empty when none is open, the subscriber has reached a contact cap or the
+    touchpoint is inside its quiet hours.
     Showing one is an impression: post it to /v1/impressions to get its lease token."""
     found = store.offers(principal, subscriber_id, touchpoint, limit)
     return OffersOut(
@@ -122,7 +124,8 @@ def impression(
 ) -> LeaseOut:
     """Leases the shown order to the caller (caps checked again under lock); post its
     outcome to /v1/results with the returned token. 409 `conflict` when the order is
-    no longer open, 409 `cap_reached` when the subscriber is at a contact cap."""
+    no longer open or its touchpoint is inside its quiet hours, 409 `cap_reached` when
+    the subscriber is at a contact cap."""
     result = store.record_impression(principal, body.order_id, body.lease_seconds)
     metrics.impressions.labels(result.touchpoint).inc()
     return LeaseOut.of(result)

@@ -16,7 +16,7 @@ import hashlib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cube.configfile import load_config
 from cube.contract import CONTACT_OUTCOMES, PRODUCT_CATEGORIES
@@ -50,6 +50,12 @@ class QuietHours(_Model):
 
     start: dt.time = Field(alias="from")
     end: dt.time = Field(alias="to")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> QuietHours:
+        if self.start == self.end:
+            raise ValueError(f"'from' and 'to' are both {self.start:%H:%M}: the window is empty")
+        return self
 
 
 class CityCapacity(_Model):
@@ -108,6 +114,21 @@ class ContactPolicy(_Model):
     """strategies/policy/contact.yaml."""
 
     timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        # Checked here so a bad zone is a located policy error, not a store start failure.
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {name!r} (use an IANA name such as Asia/Shanghai)"
+            ) from None
+        return name
+
     frequency_caps: tuple[FrequencyCap, ...] = ()
     refusal_pause: RefusalPause | None = None
     quiet_hours: dict[Touchpoint, QuietHours] = Field(default_factory=dict)

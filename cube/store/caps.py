@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cube.store.backend import Tx
-from cube.store.model import Cap, CapPolicy, to_us
+from cube.store.model import Cap, CapPolicy, QuietWindow, to_us
 
 _DAY_US = 86_400 * 1_000_000
 
@@ -63,7 +63,8 @@ class CapGate:
 
 
 def caps_from_policy(policy_file: Path) -> CapPolicy:
-    """The store's caps from the contact policy's frequency caps (`all` is the total).
+    """The store's caps from the contact policy's frequency caps (`all` is the total),
+    with its quiet hours and their time zone.
 
     The store holds one cap per touchpoint: when the policy lists several for one
     touchpoint, the first is used.
@@ -79,4 +80,10 @@ def caps_from_policy(policy_file: Path) -> CapPolicy:
             total = total or cap
         else:
             per_touchpoint.setdefault(c.touchpoint, cap)
-    return CapPolicy(touchpoints=per_touchpoint, total=total)  # type: ignore[arg-type]
+    quiet = {tp: QuietWindow(start=q.start, end=q.end) for tp, q in policy.quiet_hours.items()}
+    return CapPolicy(
+        touchpoints=per_touchpoint,  # type: ignore[arg-type]
+        total=total,
+        timezone=policy.timezone,
+        quiet_hours=quiet,
+    )

@@ -1,6 +1,7 @@
 """Errors the work-order store raises; the HTTP API maps each to one status code.
 
-AuthError -> 401, ForbiddenError -> 403, NotFoundError -> 404, ConflictError -> 409.
+AuthError -> 401, ForbiddenError -> 403, NotFoundError -> 404, ConflictError (and
+QuietHoursError, one) -> 409.
 Out-of-scope objects raise NotFoundError with the same message as missing ones, so
 a key never learns that another region's or touchpoint's order exists.
 """
@@ -28,3 +29,7 @@ class NotFoundError(StoreError):
 
 class ConflictError(StoreError):
     """The request contradicts the stored state (a run reloaded with other contents, ...)."""
+
+
+class QuietHoursError(ConflictError):
+    """The touchpoint is inside its quiet hours: it may contact no one until they end."""

@@ -59,10 +59,20 @@ def lease(
     now: dt.datetime,
     policy: CapPolicy,
 ) -> Lease:
-    """Hand up to `n` of the best open orders in the key's scope to one caller."""
+    """Hand up to `n` of the best open orders in the key's scope to one caller; none,
+    with `quiet_until` set, while the touchpoint is inside its quiet hours."""
     now_us = to_us(now)
     token = secrets.token_hex(16)
     expires = now + dt.timedelta(seconds=lease_seconds)
+    quiet_until = policy.quiet_until(touchpoint, now)
+    if quiet_until is not None:
+        return Lease(
+            token=token,
+            touchpoint=touchpoint,  # type: ignore[arg-type]
+            expires_at=expires,
+            orders=(),
+            quiet_until=quiet_until,
+        )
     chosen: list[tuple[Any, ...]] = []
     seen: list[str] = []
     for round_ in range(_ROUNDS):

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cube.contract import TOUCHPOINTS
 
@@ -68,16 +69,98 @@ class Cap(_Model):
     window_days: int = Field(ge=1)
 
 
+class QuietWindow(_Model):
+    """Local hours [start, end) in which a touchpoint must not contact anyone; a window
+    with start > end wraps midnight (21:00-09:00 is quiet at 23:00 and at 08:59)."""
+
+    start: dt.time
+    end: dt.time
+
+    @model_validator(mode="after")
+    def _proper(self) -> QuietWindow:
+        if self.start.tzinfo is not None or self.end.tzinfo is not None:
+            raise ValueError("quiet hours are local wall times: give them without a timezone")
+        if self.start == self.end:
+            raise ValueError(
+                f"quiet window from {self.start:%H:%M} to {self.end:%H:%M} is empty: "
+                "start and end must differ"
+            )
+        return self
+
+    def contains(self, local: dt.time) -> bool:
+        if self.start < self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone '{name}' (use an IANA name such as Asia/Shanghai)"
+        ) from None
+
+
+def _wall_clock_reaches(wall: dt.datetime, zone: ZoneInfo, now: dt.datetime) -> dt.datetime:
+    """The first UTC instant after `now` at which the local wall clock reads `wall` (naive)
+    or later: DST-safe, where `wall.replace(tzinfo=zone)` alone can be off by the shift.
+
+    A wall time repeated when clocks go back is reached at its next occurrence; one
+    skipped when clocks go forward is reached at the jump, found by bisecting between
+    the readings with the two offsets (zoneinfo has no transition lookup).
+    """
+    fold0 = wall.replace(tzinfo=zone).astimezone(dt.UTC)  # the offset before a transition
+    fold1 = wall.replace(tzinfo=zone, fold=1).astimezone(dt.UTC)  # the offset after it
+    if fold0 == fold1:
+        return fold0
+    if fold0 < fold1:  # repeated
+        return fold0 if fold0 > now else fold1
+    low, high = fold1, fold0  # skipped: the jump lies in (low, high]
+    while high - low > dt.timedelta(seconds=1):
+        mid = low + (high - low) / 2
+        low, high = (low, mid) if _local(mid, zone) >= wall else (mid, high)
+    return high.replace(microsecond=0)
+
+
+def _local(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
 class CapPolicy(_Model):
     """Frequency caps the store enforces when it hands out an order.
 
     `touchpoints` caps contacts per subscriber on one touchpoint; `total` caps them
     across all touchpoints. Live leases count as contacts until they end, so two
-    touchpoints racing for one subscriber cannot both pass the cap.
+    touchpoints racing for one subscriber cannot both pass the cap. `quiet_hours` are
+    local times in `timezone` in which a touchpoint gets nothing at all.
     """
 
     touchpoints: dict[Touchpoint, Cap] = Field(default_factory=dict)
     total: Cap | None = None
+    timezone: str = "UTC"
+    quiet_hours: dict[Touchpoint, QuietWindow] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        _zone(value)
+        return value
+
+    def quiet_until(self, touchpoint: str, now: dt.datetime) -> dt.datetime | None:
+        """None when `touchpoint` may contact at `now`; else the UTC instant its quiet
+        window ends (the next time the local wall clock reaches the window's end)."""
+        window = self.quiet_hours.get(touchpoint)  # type: ignore[call-overload]
+        if window is None:
+            return None
+        zone = _zone(self.timezone)
+        local = now.astimezone(zone)
+        if not window.contains(local.time()):
+            return None
+        # Before the end on the same local day, or (a wrapped window, after its start)
+        # at the end on the next day.
+        day = local.date() if local.time() < window.end else local.date() + dt.timedelta(days=1)
+        return _wall_clock_reaches(dt.datetime.combine(day, window.end), zone, now)
 
 
 class Order(_Model):
@@ -107,6 +190,7 @@ class Lease(_Model):
     touchpoint: Touchpoint
     expires_at: dt.datetime
     orders: tuple[Order, ...]
+    quiet_until: dt.datetime | None = None  # set when the touchpoint is in its quiet hours
 
 
 class ResultIn(_Model):

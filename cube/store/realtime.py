@@ -2,20 +2,22 @@
 
 `offers` is a read: open, unexpired orders of the subscriber on that touchpoint, in
 the key's scope, best score first, or nothing when a frequency cap is already
-reached. `record_impression` is the write: under the subscriber's guard row it checks
-the caps again and leases that one order to the caller, so its outcome is posted
-with the returned lease token like any batch result, and two touchpoints showing the
-same subscriber at once cannot exceed a cap.
+reached or the touchpoint is inside its quiet hours. `record_impression` is the write:
+under the subscriber's guard row it checks the quiet hours and caps again and leases
+that one order to the caller, so its outcome is posted with the returned lease token
+like any batch result, and two touchpoints showing the same subscriber at once cannot
+exceed a cap.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+from zoneinfo import ZoneInfo
 
 from cube.store.backend import Tx
 from cube.store.caps import CapGate
-from cube.store.errors import ConflictError, NotFoundError
+from cube.store.errors import ConflictError, NotFoundError, QuietHoursError
 from cube.store.model import LEASED, CapPolicy, Lease, Order, Principal, to_us
 from cube.store.queries import SELECT_ORDER, in_scope, region_scope, to_order
 
@@ -41,7 +43,9 @@ def offers(
     policy: CapPolicy,
     limit: int,
 ) -> list[Order]:
-    """Open orders for the subscriber at this touchpoint, ranked; [] when capped."""
+    """Open orders for the subscriber at this touchpoint, ranked; [] when capped or quiet."""
+    if policy.quiet_until(touchpoint, now) is not None:
+        return []
     scope_sql, scope_params = region_scope(tx, principal)
     rows = tx.rows(
         OFFERS_SQL.format(scope=scope_sql),
@@ -60,7 +64,7 @@ def record_impression(
     lease_seconds: int,
     policy: CapPolicy,
 ) -> Lease:
-    """The order was shown: lease it to the caller, or refuse if gone or capped."""
+    """The order was shown: lease it to the caller, or refuse if gone, quiet or capped."""
     missing = NotFoundError(f"order '{order_id}' not found")
     found = tx.rows("SELECT subscriber_id FROM work_orders WHERE order_id = ?", [order_id])
     if not found:
@@ -77,6 +81,9 @@ def record_impression(
     if order.state != "open" or order.expires_at <= now:
         state = "expired" if order.expires_at <= now else order.state
         raise ConflictError(f"order '{order_id}' is no longer open ({state})")
+    quiet_until = policy.quiet_until(order.touchpoint, now)
+    if quiet_until is not None:
+        raise QuietHoursError(quiet_message(policy, order.touchpoint, quiet_until))
     if not CapGate(tx, policy, [subscriber], order.touchpoint, now).allows(subscriber):
         raise CapReachedError(
             f"subscriber {subscriber} has reached the contact cap on {order.touchpoint}"
@@ -93,4 +100,12 @@ def record_impression(
         touchpoint=order.touchpoint,
         expires_at=expires,
         orders=(order.model_copy(update={"state": LEASED}),),
+    )
+
+
+def quiet_message(policy: CapPolicy, touchpoint: str, until: dt.datetime) -> str:
+    """`quiet hours for sms until 2026-11-02T00:00:00+00:00 (08:00 Asia/Shanghai)`."""
+    local = until.astimezone(ZoneInfo(policy.timezone))
+    return (
+        f"quiet hours for {touchpoint} until {until.isoformat()} ({local:%H:%M} {policy.timezone})"
     )

@@ -96,7 +96,10 @@ class Store:
     def lease(
         self, principal: Principal, touchpoint: str, n: int, lease_seconds: int | None = None
     ) -> Lease:
-        """Lease up to `n` open orders of `touchpoint` in the key's regions."""
+        """Lease up to `n` open orders of `touchpoint` in the key's regions.
+
+        Inside the touchpoint's quiet hours nothing is leased: the lease is empty and
+        its `quiet_until` says when they end (expired leases are still swept)."""
         self._check_touchpoint(principal, touchpoint)
         _check_range("n", n, 1, MAX_LEASE_BATCH)
         seconds = self._lease_seconds(lease_seconds)
@@ -117,7 +120,8 @@ class Store:
     def offers(
         self, principal: Principal, subscriber_id: int, touchpoint: str, limit: int = 5
     ) -> list[Order]:
-        """The best open offers for a subscriber at this touchpoint now, ranked."""
+        """The best open offers for a subscriber at this touchpoint now, ranked; none
+        when a cap is reached or the touchpoint is inside its quiet hours."""
         self._check_touchpoint(principal, touchpoint)
         _check_range("limit", limit, 1, MAX_OFFERS)
         now = self.clock()
@@ -131,7 +135,9 @@ class Store:
     def record_impression(
         self, principal: Principal, order_id: str, lease_seconds: int | None = None
     ) -> Lease:
-        """An offer was shown: lease it to the caller so its outcome can be posted."""
+        """An offer was shown: lease it to the caller so its outcome can be posted.
+
+        QuietHoursError (a ConflictError) when its touchpoint is inside its quiet hours."""
         seconds = self._lease_seconds(lease_seconds)
         now = self.clock()
         return self.backend.transact(

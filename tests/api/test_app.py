@@ -62,6 +62,11 @@ def test_the_default_store_has_the_contact_policys_caps(settings: Settings) -> N
                 "internet": Cap(limit=6, window_days=7),
             },
             total=Cap(limit=8, window_days=30),
+            timezone="Asia/Shanghai",
+            quiet_hours={
+                "outbound_call": {"start": "21:00", "end": "09:00"},
+                "sms": {"start": "21:00", "end": "08:00"},
+            },
         )
         assert app.state.store.backend.name == "sqlite"
     finally:

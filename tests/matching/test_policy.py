@@ -58,3 +58,12 @@ def test_missing_and_unparseable_files(tmp_path: Path) -> None:
     assert _headlines(tmp_path, "caps: [1, 2\n") == [
         ":2:1 E100 invalid YAML: expected ',' or ']', but got '<stream end>'"
     ]
+
+
+def test_bad_time_zone_and_empty_quiet_window_are_located(tmp_path: Path) -> None:
+    text = "timezone: Mars/Olympus\nquiet_hours:\n  sms: {from: '21:00', to: '21:00'}\n"
+    assert _headlines(tmp_path, text) == [
+        ":1:11 P003 timezone: unknown time zone 'Mars/Olympus' (use an IANA name such as "
+        "Asia/Shanghai)",
+        ":3:8 P003 quiet_hours.sms: 'from' and 'to' are both 21:00: the window is empty",
+    ]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from pathlib import Path
 
-from cube.store import CapReachedError, Lease, ResultIn, Store
+from cube.settings import PROJECT_ROOT
+from cube.store import Cap, CapPolicy, CapReachedError, Lease, ResultIn, Store
+from cube.store.caps import caps_from_policy
+from cube.store.model import QuietWindow
 from tests.store.builder import order, write_run
 from tests.store.conftest import FakeClock, principal
 
@@ -127,3 +131,31 @@ def test_capped_orders_at_the_queue_head_do_not_starve_a_pull(
     capped_store.load_run(write_run(runs_dir, "r1", [rows]))
     assert len(capped_store.lease(CALL, "outbound_call", 20).orders) == 20  # total cap: 1
     assert [o.subscriber_id for o in capped_store.lease(SMS, "sms", 1).orders] == [99]
+
+
+def test_caps_from_policy_reads_timezone_and_quiet_hours(tmp_path: Path) -> None:
+    policy = tmp_path / "contact.yaml"
+    policy.write_text(
+        "timezone: Europe/Berlin\n"
+        "frequency_caps:\n"
+        "  - {touchpoint: sms, max: 4, days: 30}\n"
+        "  - {touchpoint: all, max: 8, days: 30}\n"
+        "quiet_hours:\n"
+        '  sms: {from: "22:00", to: "07:30"}\n'
+    )
+    caps = caps_from_policy(policy)
+    assert caps == CapPolicy(
+        touchpoints={"sms": Cap(limit=4, window_days=30)},
+        total=Cap(limit=8, window_days=30),
+        timezone="Europe/Berlin",
+        quiet_hours={"sms": QuietWindow(start=dt.time(22, 0), end=dt.time(7, 30))},
+    )
+
+
+def test_caps_from_the_shipped_policy_are_quiet_in_shanghai_evenings() -> None:
+    caps = caps_from_policy(PROJECT_ROOT / "strategies" / "policy" / "contact.yaml")
+    assert caps.timezone == "Asia/Shanghai"
+    assert caps.quiet_hours == {
+        "outbound_call": QuietWindow(start=dt.time(21, 0), end=dt.time(9, 0)),
+        "sms": QuietWindow(start=dt.time(21, 0), end=dt.time(8, 0)),
+    }
