@@ -286,12 +286,20 @@ def expand(
         (draw < F.col("holdout_share")).alias("held_out"),
         score.alias("score"),
     )
+    reached, dropped_by = initial_stage()
+    return staged.select("*", reached.alias("reached"), dropped_by.alias("dropped_by"))
+
+
+def initial_stage() -> tuple[Column, Column]:
+    """`reached` and `dropped_by` from consent and holdout, before routing."""
+    from pyspark.sql import functions as F
+
     reached = (
         F.when(~F.col("consented"), F.lit(ELIGIBLE))
         .when(F.col("held_out"), F.lit(AFTER_CONSENT))
         .otherwise(F.lit(AFTER_HOLDOUT))
     )
-    return staged.select("*", reached.alias("reached"), _first_drop().alias("dropped_by"))
+    return reached, _first_drop()
 
 
 def _held_or_conflicting() -> Column:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from cube.errors import InputError
 from cube.matching import candidates as cand
 from cube.matching import stages
+from cube.matching.fallback import with_fallback
 from cube.matching.outputs import funnel_table, holdout_table, work_orders, write_run
 from cube.matching.plan import MatchPlan, build_plan, efficiency_file, is_active, load_efficiency
 from cube.matching.policy import ContactPolicy, load_policy
@@ -147,7 +148,7 @@ def candidates(
         from pyspark import StorageLevel
 
         staged = staged.persist(StorageLevel.MEMORY_AND_DISK)
-    return stages.global_stages(staged, plan, split=persist)
+    return with_fallback(staged, plan, split=persist)
 
 
 def run_id_for(

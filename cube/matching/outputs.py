@@ -64,7 +64,7 @@ def work_orders(candidates: DataFrame, plan: MatchPlan, run_id: str) -> DataFram
         F.substring(F.sha2(key, 256), 1, 24).alias("order_id"),
         F.lit(run_id).alias("run_id"),
         F.col("grid_id").alias("region_path"),
-        _explanation(plan).alias("explanation"),
+        _explanation(plan, "fallback_from" in dtypes).alias("explanation"),
         _script(plan, dtypes).alias("script"),
         start.alias("issued_at"),
         F.timestamp_add("DAY", F.col("ttl_days"), start).alias("expires_at"),
@@ -72,7 +72,9 @@ def work_orders(candidates: DataFrame, plan: MatchPlan, run_id: str) -> DataFram
     return conform(frame, WORK_ORDERS)
 
 
-def _explanation(plan: MatchPlan) -> Column:
+def _explanation(plan: MatchPlan, fallback: bool) -> Column:
+    """The order's score formula and factors, funnel stages, contact window and rank; with
+    `fallback`, the touchpoints a full capacity displaced it from (null if none)."""
     from pyspark.sql import functions as F
 
     factors = F.struct(
@@ -85,6 +87,7 @@ def _explanation(plan: MatchPlan) -> Column:
         "lever",
         "priority",
         "routing_weight",
+        "contact_cost",
         "score",
     )
     return F.to_json(
@@ -98,6 +101,7 @@ def _explanation(plan: MatchPlan) -> Column:
             F.array(*(F.lit(s) for s in FUNNEL_STAGES)).alias("stages"),
             _contact_window(plan).alias("contact_window"),
             F.col("rank"),
+            *([F.col("fallback_from")] if fallback else []),
         )
     )
 

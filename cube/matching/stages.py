@@ -34,7 +34,9 @@ def _advance(stage: int, passed: Column, reason: Column) -> list[Column]:
     """`reached` and `dropped_by` after a stage that candidates at stage-1 may pass."""
     from pyspark.sql import functions as F
 
-    at = F.col("reached") == F.lit(stage - 1)
+    # A candidate at stage-1 that already carries a drop (an offer displaced by a full
+    # touchpoint, cube.matching.fallback) is not at the gate any more.
+    at = (F.col("reached") == F.lit(stage - 1)) & F.col("dropped_by").isNull()
     return [
         F.when(at & passed, F.lit(stage)).otherwise(F.col("reached")).alias("reached"),
         F.when(at & ~passed, reason).otherwise(F.col("dropped_by")).alias("dropped_by"),
@@ -59,13 +61,16 @@ def _best_first() -> list[Column]:
     ]
 
 
-def route(frame: DataFrame) -> DataFrame:
+def route(frame: DataFrame, barred: Column | None = None) -> DataFrame:
     """One (product, touchpoint) per subscriber and strategy: the fixed order first (choose:
-    fixed), then the best score (propensity x value x lever x routing weight)."""
+    fixed), then the best score (propensity x value x lever x routing weight). `barred`
+    marks candidates routing must pass over (a touchpoint that displaced them)."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     alive = F.col("reached") >= F.lit(AFTER_HOLDOUT)
+    if barred is not None:
+        alive = alive & ~F.coalesce(barred, F.lit(False))
     window = Window.partitionBy("subscriber_id", "strategy_id").orderBy(
         alive.desc(),
         F.col("route_key"),
@@ -203,7 +208,7 @@ def apply_capacity(frame: DataFrame, plan: MatchPlan) -> DataFrame:
         capacity = F.when(branch, value) if capacity is None else capacity.when(branch, value)
     if capacity is None:
         capacity = F.lit(None).cast("long")
-    alive = F.col("reached") >= F.lit(AFTER_CAPS)
+    alive = (F.col("reached") >= F.lit(AFTER_CAPS)) & F.col("dropped_by").isNull()
     window = Window.partitionBy("touchpoint", "city_id").orderBy(
         alive.desc(), F.col("score").desc(), F.col("subscriber_id"), F.col("strategy_id")
     )
@@ -266,7 +271,8 @@ def global_stages(staged: DataFrame, plan: MatchPlan, *, split: bool = True) -> 
 
     if not split:
         return rank_orders(apply_limits(apply_capacity(staged, plan), plan))
-    alive = staged.where(F.col("reached") >= F.lit(AFTER_CAPS))
-    rest = staged.where(F.col("reached") < F.lit(AFTER_CAPS))
+    live = (F.col("reached") >= F.lit(AFTER_CAPS)) & F.col("dropped_by").isNull()
+    alive = staged.where(live)
+    rest = staged.where(~live)
     done = rank_orders(apply_limits(apply_capacity(alive, plan), plan))
     return done.unionByName(rest.withColumn("rank", F.lit(None).cast("int")))

@@ -1,0 +1,97 @@
+"""Touchpoint fallback: an offer displaced by a full touchpoint tries its next one.
+
+Routing picks one (product, touchpoint) per subscriber and strategy before anyone knows
+which touchpoints will fill up. When a touchpoint's daily capacity in a city binds, the
+offers below the line would be lost although the strategy allows other touchpoints
+that still have room (the call centre is full, the SMS gateway is not). With
+`routing.fallback` on, each round takes the candidates dropped at capacity, bars the
+touchpoint they were displaced from for that subscriber and strategy, and replays the
+per-subscriber stages (routing, arbitration, caps) for the subscribers concerned only;
+the global stages (capacity, limits, budget) then run again over everyone, best score
+first. The displaced candidate keeps its capacity drop in the funnel; the replacement
+order records `fallback_from` (the touchpoints it was displaced from) in its
+explanation. Rounds stop when nothing is displaced, after at most one round per
+touchpoint.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cube.contract import TOUCHPOINTS
+from cube.matching import stages
+from cube.matching.candidates import AFTER_CAPS, initial_stage
+from cube.matching.plan import MatchPlan
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+DISPLACED = "_displaced"
+FALLBACK_FROM = "fallback_from"
+PAIR = ["subscriber_id", "strategy_id"]
+MAX_ROUNDS = len(TOUCHPOINTS) - 1
+
+
+def with_fallback(staged: DataFrame, plan: MatchPlan, *, split: bool) -> DataFrame:
+    """The global stages over `staged` (cube.matching.stages.global_stages), with the
+    displaced offers re-routed while any touchpoint that still has room can take them."""
+    from pyspark.sql import functions as F
+
+    staged = staged.withColumn(FALLBACK_FROM, F.lit(None).cast("array<string>"))
+    found = stages.global_stages(staged, plan, split=split)
+    if not (plan.policy.routing.fallback and plan.policy.capacity):
+        return found
+    barred: DataFrame | None = None
+    for _ in range(MAX_ROUNDS):
+        # Materialised each round: the next round's plan builds on it, and without the
+        # cut every round would recompute all the rounds before it.
+        displaced = (
+            found.where(F.col("dropped_by").startswith("capacity:"))
+            .select(*PAIR, "touchpoint", F.col("dropped_by").alias(DISPLACED))
+            .localCheckpoint()
+        )
+        if displaced.isEmpty():
+            break
+        barred = displaced if barred is None else barred.unionByName(displaced).localCheckpoint()
+        found = stages.global_stages(_replay(staged, barred, plan), plan, split=split)
+    return found
+
+
+def _replay(staged: DataFrame, barred: DataFrame, plan: MatchPlan) -> DataFrame:
+    """`staged` with the per-subscriber stages replayed for subscribers holding a barred
+    candidate; every other subscriber's rows are left as they were."""
+    from pyspark.sql import functions as F
+
+    affected = barred.select("subscriber_id").distinct()
+    others = staged.join(affected, "subscriber_id", "left_anti")
+    mine = staged.join(affected, "subscriber_id", "left_semi")
+    reached, dropped_by = initial_stage()
+    reset = mine.drop("routed", FALLBACK_FROM).withColumns(
+        {"reached": reached, "dropped_by": dropped_by}
+    )
+    marked = reset.join(barred, [*PAIR, "touchpoint"], "left")
+    replayed = stages.apply_caps(
+        stages.arbitrate(stages.route(marked, barred=F.col(DISPLACED).isNotNull()), plan), plan
+    )
+    replayed = _record(replayed, barred)
+    return others.unionByName(replayed)
+
+
+def _record(replayed: DataFrame, barred: DataFrame) -> DataFrame:
+    """Barred candidates keep their capacity drop; the pair's new order names where it
+    was displaced from."""
+    from pyspark.sql import functions as F
+
+    is_barred = F.col(DISPLACED).isNotNull()
+    restored = replayed.withColumns(
+        {
+            "reached": F.when(is_barred, F.lit(AFTER_CAPS)).otherwise(F.col("reached")),
+            "dropped_by": F.when(is_barred, F.col(DISPLACED)).otherwise(F.col("dropped_by")),
+        }
+    ).drop(DISPLACED)
+    sources = barred.groupBy(*PAIR).agg(F.array_sort(F.collect_set("touchpoint")).alias("_from"))
+    joined = restored.join(sources, PAIR, "left")
+    new_order = F.col("routed") & F.col("_from").isNotNull()
+    return joined.withColumn(
+        FALLBACK_FROM, F.when(new_order, F.col("_from")).cast("array<string>")
+    ).drop("_from")

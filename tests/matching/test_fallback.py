@@ -1,0 +1,73 @@
+"""Touchpoint fallback: offers displaced by a full touchpoint try the next one with room."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+
+from cube.matching.outputs import work_orders
+from tests.matching import world as w
+
+pytestmark = pytest.mark.spark
+
+CALL = "capacity:outbound_call@P1.C01"
+
+
+def _world(spark: Any, **routing: Any) -> tuple[Any, Any]:
+    """Two calls and one SMS a day; calls preferred (light add-on affinity)."""
+    base = w.policy().routing.model_dump()
+    contact_policy = w.policy(
+        capacity={"outbound_call": {"daily": 2}, "sms": {"daily": 1}},
+        frequency_caps=[{"touchpoint": "sms", "max": 1, "days": 30}],
+        routing={**base, **routing},
+    )
+    tags = [
+        w.tags_row(1, p_5g_upgrade=0.6),
+        w.tags_row(2, p_5g_upgrade=0.9),
+        w.tags_row(3, p_5g_upgrade=0.7),  # no SMS consent
+        w.tags_row(4, p_5g_upgrade=0.8),
+        w.tags_row(5, p_5g_upgrade=0.65),
+        w.tags_row(6, p_5g_upgrade=0.55),  # SMS cap used up by history
+    ]
+    consent = [w.consent_row(i) for i in (1, 2, 4, 5, 6)] + [w.consent_row(3, off=("sms",))]
+    history = [w.contact(6, "sms", dt.date(2026, 10, 20))]
+    match_inputs = w.inputs(spark, tags, consent=consent, history=history)
+    return match_inputs, w.plan([w.strategy("video-5g")], contact_policy)
+
+
+def test_displaced_offers_fall_back_to_the_next_touchpoint_with_room(spark: Any) -> None:
+    match_inputs, match_plan = _world(spark)
+    rows = w.run(match_inputs, match_plan)
+    assert w.issued(rows) == [
+        (2, "video-5g", "LA-5GUP-S", "outbound_call"),
+        (4, "video-5g", "LA-5GUP-S", "outbound_call"),
+        (5, "video-5g", "LA-5GUP-S", "sms"),
+    ]
+    assert {(k[0], k[3]): v for k, v in w.drops(rows).items() if v not in (None, "routing")} == {
+        (1, "outbound_call"): CALL,
+        (1, "sms"): "capacity:sms@P1.C01",  # second round: 5 scored higher for the one SMS
+        (3, "outbound_call"): CALL,
+        (3, "sms"): "consent",
+        (5, "outbound_call"): CALL,
+        (6, "outbound_call"): CALL,
+        (6, "sms"): "cap:sms",
+    }
+    orders = work_orders(
+        w.candidates(match_inputs, match_plan, persist=False), match_plan, "R1"
+    ).collect()
+    explained = {o["subscriber_id"]: json.loads(o["explanation"]) for o in orders}
+    assert explained[5]["fallback_from"] == ["outbound_call"]
+    assert "fallback_from" not in explained[2]  # only orders that fell back name it
+
+
+def test_without_fallback_displaced_offers_are_dropped(spark: Any) -> None:
+    match_inputs, match_plan = _world(spark, fallback=False)
+    rows = w.run(match_inputs, match_plan)
+    assert w.issued(rows) == [
+        (2, "video-5g", "LA-5GUP-S", "outbound_call"),
+        (4, "video-5g", "LA-5GUP-S", "outbound_call"),
+    ]
+    assert {k[0] for k, v in w.drops(rows).items() if v == CALL} == {1, 3, 5, 6}
