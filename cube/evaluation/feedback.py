@@ -1,9 +1,12 @@
 """Feedback into routing: touchpoint efficiency per product category, learnt by Bayes.
 
-Efficiency is acceptance per attempted contact (reach x acceptance: what a contact on
-that touchpoint is worth). Per touchpoint x product category the acceptances and
-attempts of the last `lookback_runs` evaluated runs update a Beta prior from
-evaluation.yaml: Beta(alpha + accepted, beta + attempted - accepted).
+Efficiency is acceptance per issued order: what routing an order to that touchpoint
+yields (reach x acceptance). Per attempted contact would flatter the touchpoints that
+wait for the subscriber: a store pop-up is attempted only when the subscriber walks in,
+so its few contacts convert well while most of its orders are never seen. Per
+touchpoint x product category the acceptances and issued orders of the last
+`lookback_runs` evaluated runs update a Beta prior from evaluation.yaml:
+Beta(alpha + accepted, beta + issued - accepted).
 
 Thompson sampling turns posteriors into weights: one draw per touchpoint x category,
 seeded by the run id (so re-evaluating a run writes the same file), divided by the
@@ -56,10 +59,10 @@ def category_counts(history: Sequence[pd.DataFrame]) -> pd.DataFrame:
 
 def posteriors(counts: pd.DataFrame, feedback: Feedback, run_id: str) -> pd.DataFrame:
     """Beta posterior, one Thompson draw, weight and p_best per touchpoint x category."""
-    pooled = counts.groupby(["touchpoint", "product_category"])[["accepted", "attempted"]].sum()
+    pooled = counts.groupby(["touchpoint", "product_category"])[["accepted", "issued"]].sum()
     pooled = pooled.reset_index()
     alpha = feedback.prior.alpha + pooled["accepted"].to_numpy(dtype=float)
-    beta = feedback.prior.beta + (pooled["attempted"] - pooled["accepted"]).to_numpy(dtype=float)
+    beta = feedback.prior.beta + (pooled["issued"] - pooled["accepted"]).to_numpy(dtype=float)
     rng = np.random.default_rng(seed_for(run_id))
     draw = rng.beta(alpha, beta) if len(pooled) else np.array([])
     out = pooled.assign(

@@ -264,7 +264,7 @@ def _result_row(strategy_id: str, r: dict[str, Any]) -> str:
     )
 
 
-POSTERIOR_COLUMNS = ("product_category", "touchpoint", "accepted", "attempted", "mean", "draw",
+POSTERIOR_COLUMNS = ("product_category", "touchpoint", "accepted", "issued", "mean", "draw",
                      "weight", "p_best")  # fmt: skip
 
 
@@ -272,9 +272,9 @@ def _routing(weights: list[dict[str, Any]], posteriors: pd.DataFrame) -> str:
     """The Beta posteriors per touchpoint x category and the weights the next match reads
     (the posterior table's `weight`; listed apart only when they are per strategy)."""
     if not weights or posteriors.empty:
-        return "<p>No routing weights: nothing was attempted in the lookback.</p>"
+        return "<p>No routing weights: nothing was issued in the lookback.</p>"
     out = [
-        "<p>Beta posterior of acceptance per attempted contact, per touchpoint x category; "
+        "<p>Beta posterior of acceptance per issued order, per touchpoint x category; "
         "<code>weight</code> (1.0 = average) is what the next <code>cube match</code> "
         "multiplies into routing.</p>",
         _table(POSTERIOR_COLUMNS, records(posteriors, POSTERIOR_COLUMNS)),
@@ -297,7 +297,7 @@ def _text(column: str) -> bool:
 def _cell(column: str, value: Any) -> str:
     if _text(column):
         return f'<td class="l">{esc(value)}</td>'
-    if column in ("accepted", "attempted"):
+    if column in ("accepted", "issued"):
         return f"<td>{esc(count(value))}</td>"
     return f"<td>{'-' if value is None else f'{value:.3f}'}</td>"
 

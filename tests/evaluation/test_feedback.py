@@ -28,8 +28,8 @@ def test_posterior_pools_runs_and_strategies_per_touchpoint_and_category() -> No
     run2 = metrics([("s-a", "sms", "content", 100, 80, 10)])
     found = posteriors(category_counts([run1, run2]), Feedback(), "r1")
     row = found.iloc[0]
-    assert (row["alpha"], row["beta"]) == (1 + 20, 20 + 200 - 20)
-    assert round(row["mean"], 6) == round(21 / 221, 6)
+    assert (row["alpha"], row["beta"]) == (1 + 20, 20 + 250 - 20)  # per issued order
+    assert round(row["mean"], 6) == round(21 / 271, 6)
 
 
 def test_draws_are_fixed_by_the_run_id() -> None:
@@ -45,7 +45,7 @@ def test_draws_are_fixed_by_the_run_id() -> None:
 def test_a_worse_looking_touchpoint_keeps_traffic_while_evidence_is_thin(
     scale: int, low: float, high: float
 ) -> None:
-    """Seen 20 vs 40 attempts with 2 vs 6 acceptances, sms still out-draws the call in a fair
+    """Seen 20 vs 40 orders with 2 vs 6 acceptances, sms still out-draws the call in a fair
     share of runs; with 100 times the evidence it almost never does."""
     counts = category_counts(
         [metrics([("s-a", "sms", "light_addon", 20 * scale, 20 * scale, 2 * scale),
@@ -60,8 +60,8 @@ def test_a_worse_looking_touchpoint_keeps_traffic_while_evidence_is_thin(
 
 def test_weights_are_clipped_and_written_per_touchpoint_and_category() -> None:
     counts = category_counts(
-        [metrics([("s-a", "sms", "content", 300, 1000, 1), ("s-a", "internet", "content", 100,
-                   1000, 300), ("s-b", "sms", "scenario", 100, 1000, 100)])]
+        [metrics([("s-a", "sms", "content", 1000, 300, 1), ("s-a", "internet", "content", 1000,
+                   100, 300), ("s-b", "sms", "scenario", 1000, 100, 100)])]
     )  # fmt: skip
     post = posteriors(counts, Feedback(min_weight=0.2, max_weight=3.0), "r")
     indexed = post.set_index(["touchpoint", "product_category"])
