@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from cube.configfile import load_config
 from cube.contract import CONTACT_OUTCOMES, PRODUCT_CATEGORIES
+from cube.store.model import QuietWindow, zone
 from cube.strategy.model import Touchpoint
 
 ALL = "all"
@@ -45,17 +46,15 @@ class RefusalPause(_Model):
     outcomes: tuple[Literal[CONTACT_OUTCOMES], ...] = ("declined", "opted_out")  # type: ignore[valid-type]
 
 
-class QuietHours(_Model):
-    """Local hours in which the touchpoint must not contact anyone (start > end wraps midnight)."""
+class QuietHours(QuietWindow):
+    """Local hours in which the touchpoint must not contact anyone (start > end wraps
+    midnight): the store's window (cube.store.model.QuietWindow, which enforces it),
+    written `from`/`to` in the policy file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     start: dt.time = Field(alias="from")
     end: dt.time = Field(alias="to")
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> QuietHours:
-        if self.start == self.end:
-            raise ValueError(f"'from' and 'to' are both {self.start:%H:%M}: the window is empty")
-        return self
 
 
 class CityCapacity(_Model):
@@ -122,14 +121,7 @@ class ContactPolicy(_Model):
     @classmethod
     def _known_zone(cls, name: str) -> str:
         # Checked here so a bad zone is a located policy error, not a store start failure.
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {name!r} (use an IANA name such as Asia/Shanghai)"
-            ) from None
+        zone(name)
         return name
 
     frequency_caps: tuple[FrequencyCap, ...] = ()

@@ -80,10 +80,11 @@ def caps_from_policy(policy_file: Path) -> CapPolicy:
             total = total or cap
         else:
             per_touchpoint.setdefault(c.touchpoint, cap)
-    quiet = {tp: QuietWindow(start=q.start, end=q.end) for tp, q in policy.quiet_hours.items()}
+    quiet = policy.quiet_hours
     return CapPolicy(
         touchpoints=per_touchpoint,  # type: ignore[arg-type]
         total=total,
         timezone=policy.timezone,
-        quiet_hours=quiet,
+        # The store's own window type: CapPolicy compares and serialises without aliases.
+        quiet_hours={t: QuietWindow(start=q.start, end=q.end) for t, q in quiet.items()},
     )

@@ -93,7 +93,8 @@ class QuietWindow(_Model):
         return local >= self.start or local < self.end
 
 
-def _zone(name: str) -> ZoneInfo:
+def zone(name: str) -> ZoneInfo:
+    """The IANA time zone `name`; ValueError with a hint when it is unknown."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -144,7 +145,7 @@ class CapPolicy(_Model):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        _zone(value)
+        zone(value)
         return value
 
     def quiet_until(self, touchpoint: str, now: dt.datetime) -> dt.datetime | None:
@@ -153,14 +154,14 @@ class CapPolicy(_Model):
         window = self.quiet_hours.get(touchpoint)  # type: ignore[call-overload]
         if window is None:
             return None
-        zone = _zone(self.timezone)
-        local = now.astimezone(zone)
+        local_zone = zone(self.timezone)
+        local = now.astimezone(local_zone)
         if not window.contains(local.time()):
             return None
         # Before the end on the same local day, or (a wrapped window, after its start)
         # at the end on the next day.
         day = local.date() if local.time() < window.end else local.date() + dt.timedelta(days=1)
-        return _wall_clock_reaches(dt.datetime.combine(day, window.end), zone, now)
+        return _wall_clock_reaches(dt.datetime.combine(day, window.end), local_zone, now)
 
 
 class Order(_Model):

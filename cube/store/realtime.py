@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from zoneinfo import ZoneInfo
 
 from cube.store.backend import Tx
 from cube.store.caps import CapGate
 from cube.store.errors import ConflictError, NotFoundError, QuietHoursError
-from cube.store.model import LEASED, CapPolicy, Lease, Order, Principal, to_us
+from cube.store.model import LEASED, CapPolicy, Lease, Order, Principal, to_us, zone
 from cube.store.queries import SELECT_ORDER, in_scope, region_scope, to_order
 
 # `+score`: without it SQLite serves the ORDER BY from the queue index and walks every
@@ -105,7 +104,7 @@ def record_impression(
 
 def quiet_message(policy: CapPolicy, touchpoint: str, until: dt.datetime) -> str:
     """`quiet hours for sms until 2026-11-02T00:00:00+00:00 (08:00 Asia/Shanghai)`."""
-    local = until.astimezone(ZoneInfo(policy.timezone))
+    local = until.astimezone(zone(policy.timezone))
     return (
         f"quiet hours for {touchpoint} until {until.isoformat()} ({local:%H:%M} {policy.timezone})"
     )

@@ -65,5 +65,6 @@ def test_bad_time_zone_and_empty_quiet_window_are_located(tmp_path: Path) -> Non
     assert _headlines(tmp_path, text) == [
         ":1:11 P003 timezone: unknown time zone 'Mars/Olympus' (use an IANA name such as "
         "Asia/Shanghai)",
-        ":3:8 P003 quiet_hours.sms: 'from' and 'to' are both 21:00: the window is empty",
+        ":3:8 P003 quiet_hours.sms: quiet window from 21:00 to 21:00 is empty: start and end "
+        "must differ",
     ]
