@@ -23,7 +23,9 @@ AS_OF = dt.date(2026, 11, 1)
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m cube.bench")
     parser.add_argument(
-        "--suite", choices=["all", "data", "tags", "usage", "store", "matching"], default="all"
+        "--suite",
+        choices=["all", "data", "tags", "usage", "store", "realtime", "matching"],
+        default="all",
     )
     parser.add_argument("--subscribers", type=int, default=1_000_000)
     parser.add_argument("--big", type=int, default=10_000_000, help="0 skips the big generation")
@@ -32,6 +34,9 @@ def parse() -> argparse.Namespace:
         "--match-sizes",
         default="100000,300000,1000000",
         help="Subscriber counts of the matching benchmark (comma-separated).",
+    )
+    parser.add_argument(
+        "--rates", default="200,1000", help="Request rates of the real-time benchmark (per second)."
     )
     parser.add_argument("--work", type=Path, default=PROJECT_ROOT / "var" / "bench")
     return parser.parse_args()
@@ -146,6 +151,18 @@ def store_suite(work: Path, runs: int) -> dict[str, Any]:
     )
 
 
+def realtime_suite(work: Path, rates: str) -> dict[str, Any]:
+    """Real-time offers latency from a separate process over loopback (cube.bench.realtime)."""
+    from cube.bench.realtime import bench_realtime
+    from cube.settings import Settings
+
+    return bench_realtime(
+        work / "realtime",
+        lambda url: Settings(home=work / "realtime-home", database_url=url),
+        rates=tuple(float(r) for r in rates.split(",") if r),
+    )
+
+
 def markdown(results: dict[str, Any]) -> str:
     lines = [f"Machine: {results['machine']}", ""]
     for name, value in results.items():
@@ -173,6 +190,8 @@ def main() -> None:
         results["matching"] = bench_matching(args.work, sizes, args.runs)
     if args.suite in ("all", "store"):
         results["store"] = store_suite(args.work, args.runs)
+    if args.suite in ("all", "realtime"):
+        results["realtime"] = realtime_suite(args.work, args.rates)
     out = args.work / f"results-{args.suite}.json"
     out.write_text(json.dumps(results, indent=2))
     print(markdown(results))

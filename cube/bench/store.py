@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 BACKENDS = ("postgresql", "sqlite")
 # (touchpoint, product, strategy): each subscriber gets one outbound-call and one SMS offer.
-_OFFERS = (
+BATCH_OFFERS = (
     ("outbound_call", "P5G-UP", "s-5g"),
     ("outbound_call", "PBROADBAND", "s-bb"),
     ("sms", "PDATA", "s-data"),
@@ -49,9 +49,16 @@ _OUTCOMES += ("accepted",) * 5 + ("invalid_number",) * 2 + ("opted_out",)
 _FILE_ROWS = 250_000
 
 
-def write_bench_run(runs_dir: Path, run_id: str, orders: int, first_subscriber: int = 1) -> Path:
-    """A match run of `orders` outbound-call and SMS orders (two per subscriber, from
-    `first_subscriber` on), written in the cube.runs layout; reused when it exists."""
+def write_bench_run(
+    runs_dir: Path,
+    run_id: str,
+    orders: int,
+    first_subscriber: int = 1,
+    offers: tuple[tuple[str, str, str], ...] = BATCH_OFFERS,
+) -> Path:
+    """A match run of `orders` orders, two per subscriber from `first_subscriber` on, one
+    on each of the two touchpoints of `offers` (four (touchpoint, product, strategy)
+    triples, two per touchpoint), in the cube.runs layout; reused when it exists."""
     run_dir = runs_dir / run_id
     if (run_dir / "manifest.json").exists():
         return run_dir
@@ -67,7 +74,7 @@ def write_bench_run(runs_dir: Path, run_id: str, orders: int, first_subscriber: 
     issued = dt.datetime.now(dt.UTC).replace(microsecond=0)
     for part, start in enumerate(range(0, orders, _FILE_ROWS)):
         stop = min(orders, start + _FILE_ROWS)
-        table = _orders_table(run_id, start, stop, first_subscriber, rng, issued)
+        table = _orders_table(run_id, start, stop, first_subscriber, rng, issued, offers)
         assert table.column_names == [c.name for c in WORK_ORDERS.columns]
         pq.write_table(table, tmp / "work_orders" / f"part-{part:05d}.parquet")
     (tmp / "holdout").mkdir()
@@ -80,7 +87,7 @@ def write_bench_run(runs_dir: Path, run_id: str, orders: int, first_subscriber: 
         created_at=issued,
         strategies=tuple(
             StrategyRef(id=s, version=1, path=f"strategies/{s}.yaml", sha256="0" * 64)
-            for s in sorted({o[2] for o in _OFFERS})
+            for s in sorted({o[2] for o in offers})
         ),
         policy_sha256="0" * 64,
         counts={"work_orders": orders, "holdout": 0, "funnel": 0},
@@ -104,7 +111,13 @@ def _empty(spec: Any) -> Any:
 
 
 def _orders_table(
-    run_id: str, start: int, stop: int, first_subscriber: int, rng: Any, issued: dt.datetime
+    run_id: str,
+    start: int,
+    stop: int,
+    first_subscriber: int,
+    rng: Any,
+    issued: dt.datetime,
+    catalogue: tuple[tuple[str, str, str], ...],
 ) -> Any:
     """Orders start..stop-1: subscriber i // 2 gets offers k and k + 2 (mod 4), one per
     touchpoint, with k spread over subscribers."""
@@ -114,7 +127,7 @@ def _orders_table(
     index = np.arange(start, stop)
     subscribers = index // 2 + first_subscriber
     offers = [
-        _OFFERS[(int(s) + int(i) % 2 * 2 + int(s) // 7) % 4]
+        catalogue[(int(s) + int(i) % 2 * 2 + int(s) // 7) % 4]
         for s, i in zip(subscribers, index, strict=True)
     ]
     score = rng.gamma(2.0, 0.5, len(index)).round(6)
@@ -190,7 +203,7 @@ class BenchDatabase:
             self._admin(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
 
 
-def _store(settings: Settings, **options: Any) -> Store:
+def migrated_store(settings: Settings, **options: Any) -> Store:
     from cube.store import open_store
 
     store = open_store(settings, **options)
@@ -198,7 +211,7 @@ def _store(settings: Settings, **options: Any) -> Store:
     return store
 
 
-def _depth(store: Store) -> int:
+def queue_depth(store: Store) -> int:
     from cube.store import Principal
 
     admin = Principal(key_id="bench-admin", admin=True)
@@ -212,7 +225,7 @@ def bench_load(settings: Settings, run_dir: Path) -> dict[str, Any]:
     """One load of `run_dir` into the (fresh) database the settings name."""
     from cube.products import ConflictGraph
 
-    store = _store(settings)
+    store = migrated_store(settings)
     try:
         started = time.perf_counter()
         report = store.load_run(run_dir, ConflictGraph(_CONFLICTS))
@@ -281,7 +294,7 @@ def bench_lease_results(url: str, workers: int, batch: int, seconds: float) -> d
     procs = [
         context.Process(
             target=_worker,
-            args=(url, f"bench-{i}", _OFFERS[i % 2 * 2][0], batch, barrier, seconds, out),
+            args=(url, f"bench-{i}", BATCH_OFFERS[i % 2 * 2][0], batch, barrier, seconds, out),
         )
         for i in range(workers)
     ]
@@ -337,13 +350,13 @@ def bench_backend(
             loads.append(bench_load(settings_factory(databases[-1].url), run_dirs[0]))
         settings = settings_factory(databases[-1].url)
         bench_load(settings, run_dirs[1])
-        store = _store(settings)
+        store = migrated_store(settings)
         try:
             for _ in range(runs):
-                before = _depth(store)
+                before = queue_depth(store)
                 drain = bench_lease_results(databases[-1].url, workers, batch, seconds)
                 drains.append(
-                    {"queue_depth_before": before, **drain, "queue_depth_after": _depth(store)}
+                    {"queue_depth_before": before, **drain, "queue_depth_after": queue_depth(store)}
                 )
         finally:
             store.close()
