@@ -84,6 +84,9 @@ def create_app(
         description=_DESCRIPTION,
         openapi_tags=_TAGS,
         lifespan=lifespan,
+        # Metrics are Prometheus (/metrics) and logs JSON lines; FastAPI's own
+        # OpenTelemetry hooks would only cost a provider lookup on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.store = store
     app.state.reports_dir = reports_dir or (settings.dir("reports") if settings else None)
@@ -103,6 +106,7 @@ def store_from_settings(settings: Settings) -> Store:
         caps=caps_from_policy(settings.policy_file),
         lease_seconds=settings.store_lease_seconds,
         max_attempts=settings.store_max_attempts,
+        key_cache_seconds=settings.api_key_cache_seconds,
     )
 
 

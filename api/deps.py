@@ -25,11 +25,11 @@ _api_key = APIKeyHeader(
 )
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
@@ -37,7 +37,7 @@ StoreDep = Annotated[Store, Depends(get_store)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     store: StoreDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -45,7 +45,7 @@ def get_principal(
 ) -> Principal:
     """The key's principal; AuthError (401) without a valid key, 429 over its rate."""
     token = bearer.credentials if bearer is not None else api_key
-    principal = store.authenticate(token)
+    principal = await store.authenticate_async(token)
     request.state.key_id = principal.key_id
     limiter: RateLimiter = request.app.state.limiter
     try:

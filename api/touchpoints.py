@@ -1,8 +1,9 @@
 """Touchpoint routes: batch leases, results, real-time offers and impressions, one order.
 
 Each route is a thin call into `Store` with the caller's principal; the store enforces
-scopes, caps and consistency. Routes are plain `def`: the store is synchronous, so
-FastAPI runs them in its thread pool.
+scopes, caps and consistency. Routes are plain `def` (FastAPI runs them in its thread
+pool) except real-time offers, the hot read, which awaits the store's async read and
+never leaves the event loop (see cube.store.aio).
 
 A results batch answers per item. HTTP 200 carries the answers whatever they are,
 except when every item is a `conflict` (an idempotency key reused for a different
@@ -91,7 +92,7 @@ def post_results(
     summary="Best open offers for a subscriber present now (real time)",
     responses=error_responses(401, 403, 422, 429, 503),
 )
-def offers(
+async def offers(
     subscriber_id: Annotated[int, Path(ge=0, le=_MAX_SUBSCRIBER)],
     touchpoint: Annotated[Touchpoint, Query(description="Where the customer is.")],
     principal: PrincipalDep,
@@ -102,7 +103,7 @@ def offers(
     script; empty when none is open, the subscriber has reached a contact cap or the
     touchpoint is inside its quiet hours.
     Showing one is an impression: post it to /v1/impressions to get its lease token."""
-    found = store.offers(principal, subscriber_id, touchpoint, limit)
+    found = await store.offers_async(principal, subscriber_id, touchpoint, limit)
     return OffersOut(
         subscriber_id=subscriber_id,
         touchpoint=touchpoint,

@@ -71,6 +71,13 @@ class Settings(BaseSettings):
         default=1000.0, ge=0, description="Requests per second per API key; 0 turns limiting off."
     )
     api_rate_burst: int = Field(default=2000, ge=1, description="Burst allowance per API key.")
+    api_key_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="How long a server process trusts an API key it has checked: a key "
+        "revoked elsewhere is refused there within this time; 0 checks every request.",
+    )
     snapshot_date: dt.date = Field(
         default_factory=dt.date.today, description="Business date of the build (UTC)."
     )

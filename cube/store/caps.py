@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from cube.store.backend import Tx
 from cube.store.model import Cap, CapPolicy, QuietWindow, to_us
@@ -19,19 +20,48 @@ from cube.store.model import Cap, CapPolicy, QuietWindow, to_us
 _DAY_US = 86_400 * 1_000_000
 
 
+def _window(subject_sql: str, touchpoint: str | None) -> str:
+    """Subscriber ids, one row per contact inside a cap's window: contact history after
+    a time, then live leases (they count from hand-out until their result). Parameters:
+    the subject's, the touchpoint (when given), the window start; again, then now."""
+    tp_sql = " AND touchpoint = ?" if touchpoint else ""
+    return (
+        f"SELECT subscriber_id FROM contact_history WHERE {subject_sql}{tp_sql} "
+        f"AND contact_us > ? UNION ALL SELECT subscriber_id FROM work_orders "
+        f"WHERE {subject_sql}{tp_sql} AND state = 'leased' AND lease_expires_us > ?"
+    )
+
+
+def _window_params(subject: list[Any], touchpoint: str | None, cap: Cap, now_us: int) -> list[Any]:
+    tp = [touchpoint] if touchpoint else []
+    return [*subject, *tp, now_us - cap.window_days * _DAY_US, *subject, *tp, now_us]
+
+
 def _contacts(tx: Tx, ids: Sequence[int], touchpoint: str | None, cap: Cap, now_us: int) -> dict:
     """Contacts per subscriber inside the cap's window, live leases included."""
     in_sql, in_params = tx.in_list("subscriber_id", ids)
-    tp_sql, tp_params = (" AND touchpoint = ?", [touchpoint]) if touchpoint else ("", [])
-    since = now_us - cap.window_days * _DAY_US
     rows = tx.rows(
-        f"SELECT subscriber_id, COUNT(*) FROM ("
-        f"SELECT subscriber_id FROM contact_history WHERE {in_sql}{tp_sql} AND contact_us > ? "
-        f"UNION ALL SELECT subscriber_id FROM work_orders WHERE {in_sql}{tp_sql} "
-        f"AND state = 'leased' AND lease_expires_us > ?) u GROUP BY subscriber_id",
-        [*in_params, *tp_params, since, *in_params, *tp_params, now_us],
+        f"SELECT subscriber_id, COUNT(*) FROM ({_window(in_sql, touchpoint)}) u "
+        "GROUP BY subscriber_id",
+        _window_params(in_params, touchpoint, cap, now_us),
     )
     return {int(r[0]): int(r[1]) for r in rows}
+
+
+def under_caps_sql(
+    policy: CapPolicy, subscriber_id: int, touchpoint: str, now: dt.datetime
+) -> tuple[str, list[Any]]:
+    """A SQL condition, true while one more contact of the subscriber on `touchpoint`
+    fits every cap: the read-only twin of CapGate.allows, for a query that must answer
+    in one round trip (real-time offers). Uncorrelated, so it is evaluated once."""
+    now_us = to_us(now)
+    parts, params = ["1 = 1"], []
+    caps = ((touchpoint, policy.touchpoints.get(touchpoint)), (None, policy.total))  # type: ignore[call-overload]
+    for scope, cap in caps:
+        if cap is not None:
+            parts.append(f"(SELECT COUNT(*) FROM ({_window('subscriber_id = ?', scope)}) u) < ?")
+            params += [*_window_params([subscriber_id], scope, cap, now_us), cap.limit]
+    return " AND ".join(parts), params
 
 
 class CapGate:

@@ -15,6 +15,7 @@ import hmac
 import json
 import re
 import secrets
+import time
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -141,18 +142,31 @@ def revoke_key(backend: Backend, key_id: str, now: dt.datetime) -> KeyInfo:
     return backend.transact(revoke)
 
 
+_AUTH_SQL = f"SELECT {_KEY_COLUMNS}, secret_sha256 FROM api_keys WHERE key_id = ?"
+
+
 def authenticate(backend: Backend, token: str | None) -> Principal:
     """The principal a presented key stands for; AuthError for none, bad or revoked."""
+    key_id, secret = _parse(token)
+    rows = backend.transact(lambda tx: tx.rows(_AUTH_SQL, [key_id]), write=False)
+    return _verified(rows, secret)
+
+
+async def authenticate_async(backend: Backend, token: str | None) -> Principal:
+    """`authenticate` for async callers (the key check of every API request)."""
+    key_id, secret = _parse(token)
+    return _verified(await backend.read_rows(_AUTH_SQL, [key_id]), secret)
+
+
+def _parse(token: str | None) -> tuple[str, str]:
     match = _TOKEN.match(token or "")
     if not match:
         raise AuthError("missing or malformed API key")
     key_id, secret = match.groups()
-    rows = backend.transact(
-        lambda tx: tx.rows(
-            f"SELECT {_KEY_COLUMNS}, secret_sha256 FROM api_keys WHERE key_id = ?", [key_id]
-        ),
-        write=False,
-    )
+    return key_id, secret
+
+
+def _verified(rows: list[tuple], secret: str) -> Principal:
     # Hash even when the id is unknown, so timing does not tell ids apart.
     presented = _hash(secret)
     stored = rows[0][-1] if rows else _hash("")
@@ -166,3 +180,34 @@ def authenticate(backend: Backend, token: str | None) -> Principal:
         region_prefixes=info.region_prefixes,
         admin=info.admin,
     )
+
+
+class KeyCache:
+    """Keys that passed the check in the last `seconds`, by the sha256 of the whole
+    token, so a wrong secret never matches. It saves the key lookup on every request
+    of a busy client; the price is that a revocation by another process (`cube keys
+    revoke`) takes effect there within `seconds`; in this process at once (`forget`).
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, token: str | None) -> Principal | None:
+        if not token or self.seconds <= 0:
+            return None
+        entry = self._entries.get(_hash(token))
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, token: str | None, principal: Principal) -> None:
+        if token and self.seconds > 0:
+            if len(self._entries) > 10_000:  # bound the memory a key churn can take
+                self._entries.clear()
+            self._entries[_hash(token)] = (time.monotonic() + self.seconds, principal)
+
+    def forget(self, key_id: str) -> None:
+        for digest, (_, principal) in list(self._entries.items()):
+            if principal.key_id == key_id:
+                self._entries.pop(digest, None)

@@ -108,7 +108,7 @@ def _mark_leased(tx: Tx, ids: list[str], token: str, expires_us: int, now_us: in
 def _candidates(
     tx: Tx, principal: Principal, touchpoint: str, now_us: int, seen: list[str], limit: int
 ) -> list[tuple[Any, ...]]:
-    scope_sql, scope_params = region_scope(tx, principal)
+    scope_sql, scope_params = region_scope(tx.pg, principal)
     not_seen, seen_params = ("", [])
     if seen:
         not_in, seen_params = tx.in_list("order_id", seen)

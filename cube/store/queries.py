@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from cube.store.backend import Tx
 from cube.store.model import ALL_REGIONS, Order, Principal, from_us
 
 ORDER_COLUMNS: tuple[str, ...] = (
@@ -37,7 +36,7 @@ def to_order(row: tuple[Any, ...], **changes: Any) -> Order:
     return Order(**values)
 
 
-def region_scope(tx: Tx, principal: Principal) -> tuple[str, list[Any]]:
+def region_scope(pg: bool, principal: Principal) -> tuple[str, list[Any]]:
     """SQL keeping only orders under the key's region prefixes (whole path segments).
 
     A prefix test rather than LIKE: exact and case-sensitive on both databases. On
@@ -51,7 +50,7 @@ def region_scope(tx: Tx, principal: Principal) -> tuple[str, list[Any]]:
         return "1 = 0", []
     parts, params = [], []
     for prefix in principal.region_prefixes:
-        if tx.pg:
+        if pg:
             parts.append("region_path = ? OR region_path ^@ ?")
             params += [prefix, prefix + "."]
         else:

@@ -13,19 +13,22 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import Any
 
 from cube.store.backend import Tx
-from cube.store.caps import CapGate
+from cube.store.caps import CapGate, under_caps_sql
 from cube.store.errors import ConflictError, NotFoundError, QuietHoursError
-from cube.store.model import LEASED, CapPolicy, Lease, Order, Principal, to_us, zone
+from cube.store.model import LEASED, CapPolicy, Lease, Principal, to_us, zone
 from cube.store.queries import SELECT_ORDER, in_scope, region_scope, to_order
 
 # `+score`: without it SQLite serves the ORDER BY from the queue index and walks every
 # open order of the touchpoint (~30 ms a request at 17k orders); this way it seeks the
 # subscriber's few orders and sorts them.
+# The caps are a condition of the same statement, so an offers request is one round trip.
 OFFERS_SQL = (
     f"SELECT {SELECT_ORDER} FROM work_orders WHERE subscriber_id = ? AND touchpoint = ? "
-    "AND state = 'open' AND expires_us > ? AND {scope} ORDER BY +score DESC, order_id LIMIT ?"
+    "AND state = 'open' AND expires_us > ? AND {scope} AND {caps} "
+    "ORDER BY +score DESC, order_id LIMIT ?"
 )
 
 
@@ -33,26 +36,24 @@ class CapReachedError(ConflictError):
     """The subscriber has had as many contacts as the caps allow."""
 
 
-def offers(
-    tx: Tx,
+def offers_query(
+    pg: bool,
     principal: Principal,
     subscriber_id: int,
     touchpoint: str,
     now: dt.datetime,
     policy: CapPolicy,
     limit: int,
-) -> list[Order]:
-    """Open orders for the subscriber at this touchpoint, ranked; [] when capped or quiet."""
+) -> tuple[str, list[Any]] | None:
+    """The one statement answering an offers request; None inside quiet hours."""
     if policy.quiet_until(touchpoint, now) is not None:
-        return []
-    scope_sql, scope_params = region_scope(tx, principal)
-    rows = tx.rows(
-        OFFERS_SQL.format(scope=scope_sql),
-        [subscriber_id, touchpoint, to_us(now), *scope_params, limit],
+        return None
+    scope_sql, scope_params = region_scope(pg, principal)
+    caps_sql, caps_params = under_caps_sql(policy, subscriber_id, touchpoint, now)
+    return (
+        OFFERS_SQL.format(scope=scope_sql, caps=caps_sql),
+        [subscriber_id, touchpoint, to_us(now), *scope_params, *caps_params, limit],
     )
-    if not rows or not CapGate(tx, policy, [subscriber_id], touchpoint, now).allows(subscriber_id):
-        return []
-    return [to_order(r) for r in rows]
 
 
 def record_impression(

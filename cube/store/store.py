@@ -60,12 +60,14 @@ class Store:
         caps: CapPolicy | None = None,
         max_attempts: int = 3,
         lease_seconds: int = 300,
+        key_cache_seconds: float = 0.0,
     ) -> None:
         self.backend = backend
         self.clock = clock
         self.caps = caps or CapPolicy()
         self.max_attempts = max_attempts
         self.lease_seconds = lease_seconds
+        self.key_cache = keys.KeyCache(key_cache_seconds)
 
     # -- schema and loading -------------------------------------------------------------
 
@@ -122,14 +124,29 @@ class Store:
     ) -> list[Order]:
         """The best open offers for a subscriber at this touchpoint now, ranked; none
         when a cap is reached or the touchpoint is inside its quiet hours."""
+        query = self._offers_query(principal, subscriber_id, touchpoint, limit)
+        if query is None:
+            return []
+        rows = self.backend.transact(lambda tx: tx.rows(*query), write=False)
+        return [to_order(r) for r in rows]
+
+    async def offers_async(
+        self, principal: Principal, subscriber_id: int, touchpoint: str, limit: int = 5
+    ) -> list[Order]:
+        """`offers` for async callers: one statement, on the event loop on PostgreSQL."""
+        query = self._offers_query(principal, subscriber_id, touchpoint, limit)
+        if query is None:
+            return []
+        return [to_order(r) for r in await self.backend.read_rows(*query)]
+
+    def _offers_query(
+        self, principal: Principal, subscriber_id: int, touchpoint: str, limit: int
+    ) -> tuple[str, list[Any]] | None:
         self._check_touchpoint(principal, touchpoint)
         _check_range("limit", limit, 1, MAX_OFFERS)
-        now = self.clock()
-        return self.backend.transact(
-            lambda tx: realtime.offers(
-                tx, principal, subscriber_id, touchpoint, now, self.caps, limit
-            ),
-            write=False,
+        pg = self.backend.name == "postgresql"
+        return realtime.offers_query(
+            pg, principal, subscriber_id, touchpoint, self.clock(), self.caps, limit
         )
 
     def record_impression(
@@ -220,10 +237,25 @@ class Store:
         return keys.list_keys(self.backend)
 
     def revoke_key(self, key_id: str) -> keys.KeyInfo:
-        return keys.revoke_key(self.backend, key_id, self.clock())
+        info = keys.revoke_key(self.backend, key_id, self.clock())
+        self.key_cache.forget(key_id)
+        return info
 
     def authenticate(self, token: str | None) -> Principal:
-        return keys.authenticate(self.backend, token)
+        """The key's principal; AuthError for none, bad or revoked (see KeyCache)."""
+        principal = self.key_cache.get(token)
+        if principal is None:
+            principal = keys.authenticate(self.backend, token)
+            self.key_cache.put(token, principal)
+        return principal
+
+    async def authenticate_async(self, token: str | None) -> Principal:
+        """`authenticate` for async callers: on PostgreSQL it stays on the event loop."""
+        principal = self.key_cache.get(token)
+        if principal is None:
+            principal = await keys.authenticate_async(self.backend, token)
+            self.key_cache.put(token, principal)
+        return principal
 
     def close(self) -> None:
         self.backend.close()

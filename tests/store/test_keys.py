@@ -81,3 +81,40 @@ def test_admin_reads_need_the_admin_scope(store: Store) -> None:
     assert str(err.value) == f"key '{user.key_id}' has no admin scope"
     boss = store.authenticate(store.create_key("boss", [], [], admin_scope=True).token)
     assert store.counts(boss) == {}
+
+
+def test_key_cache_trusts_a_checked_key_for_its_seconds_only(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A revocation by another process reaches a caching process when the entry lapses;
+    a revocation in the same process, and a wrong secret, at once."""
+    import asyncio
+
+    from cube.store import keys
+    from cube.store.backend import open_backend
+
+    serving = Store(open_backend(database_url), key_cache_seconds=1.0)
+    admin = Store(open_backend(database_url))
+    serving.migrate()
+    now = [1000.0]
+    monkeypatch.setattr(keys.time, "monotonic", lambda: now[0])
+    try:
+        new = admin.create_key("app", ["internet"], ["*"])
+        assert asyncio.run(serving.authenticate_async(new.token)).key_id == new.info.key_id
+        admin.revoke_key(new.info.key_id)
+        now[0] += 0.9
+        assert serving.authenticate(new.token).key_id == new.info.key_id  # still trusted
+        with pytest.raises(AuthError):
+            serving.authenticate(new.token[:-4] + "AAAA")
+        now[0] += 0.2
+        with pytest.raises(AuthError) as lapsed:
+            asyncio.run(serving.authenticate_async(new.token))
+        assert str(lapsed.value) == "invalid or revoked API key"
+        again = admin.create_key("app2", ["internet"], ["*"])
+        serving.authenticate(again.token)
+        serving.revoke_key(again.info.key_id)
+        with pytest.raises(AuthError):
+            serving.authenticate(again.token)
+    finally:
+        serving.close()
+        admin.close()

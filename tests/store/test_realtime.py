@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
 from cube.store import ConflictError, NotFoundError, ResultIn, Store
+from cube.store.model import Cap, CapPolicy
 from tests.store.builder import order, write_run
 from tests.store.conftest import FakeClock, principal
 
@@ -85,16 +87,30 @@ def test_capped_subscriber_gets_no_offers(
 
 
 def test_offers_seek_the_subscriber_not_the_queue(tmp_path: Path) -> None:
-    """The plan SQLite picks on a fresh store (no statistics): the subscriber index."""
+    """The plan SQLite picks on a fresh store (no statistics): every table is searched by
+    subscriber, the orders and, for both caps, the contact history and live leases."""
     from cube.store.backend import open_backend
+    from cube.store.caps import under_caps_sql
     from cube.store.realtime import OFFERS_SQL
 
     store = Store(open_backend(f"sqlite:///{tmp_path / 'plan.db'}"))
     store.migrate()
-    sql = "EXPLAIN QUERY PLAN " + OFFERS_SQL.format(scope="1 = 1")
-    plan = store.backend.transact(lambda tx: tx.rows(sql, [1, "sms", 0, 3]), write=False)
+    policy = CapPolicy(
+        touchpoints={"sms": Cap(limit=2, window_days=7)}, total=Cap(limit=4, window_days=30)
+    )
+    caps, params = under_caps_sql(policy, 1, "sms", dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+    sql = "EXPLAIN QUERY PLAN " + OFFERS_SQL.format(scope="1 = 1", caps=caps)
+    plan = store.backend.transact(lambda tx: tx.rows(sql, [1, "sms", 0, *params, 3]), write=False)
     store.close()
-    assert [row[-1] for row in plan] == [
-        "SEARCH work_orders USING INDEX work_orders_subscriber (subscriber_id=? AND touchpoint=?)",
+    index = "USING INDEX work_orders_subscriber"
+    history = "USING COVERING INDEX contact_history_caps"
+    assert [row[-1] for row in plan if row[-1].startswith(("SEARCH", "SCAN", "USE"))] == [
+        f"SEARCH work_orders {index} (subscriber_id=? AND touchpoint=?)",
+        f"SEARCH contact_history {history} (subscriber_id=? AND touchpoint=? AND contact_us>?)",
+        f"SEARCH work_orders {index} (subscriber_id=? AND touchpoint=?)",
+        "SCAN u",
+        f"SEARCH contact_history {history} (subscriber_id=?)",
+        f"SEARCH work_orders {index} (subscriber_id=?)",
+        "SCAN u",
         "USE TEMP B-TREE FOR ORDER BY",
     ]
