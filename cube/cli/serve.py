@@ -1,7 +1,8 @@
 """`cube serve`: run the touchpoint API (api.app) under uvicorn.
 
 The app is built by uvicorn from the factory `api.app:create_app`, so with several
-workers each process opens its own store connections from the same settings. Logs are
+workers each process opens its own store connections from the same settings; each
+worker listens on its own SO_REUSEPORT socket (cube.cli.supervisor). Logs are
 JSON lines on stderr (one per request, with its request id); uvicorn's own access log
 is off because the app logs every request itself.
 """
@@ -12,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from cube.cli import supervisor
 from cube.cli.output import err
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
@@ -33,18 +35,20 @@ def serve(
     if log_level not in LOG_LEVELS:
         raise InputError(f"--log-level: unknown level '{log_level}' ({', '.join(LOG_LEVELS)})")
     err.print(f"serving the touchpoint API on http://{host}:{port} ({workers} worker(s))")
-    uvicorn.run(
-        "api.app:create_app",
-        factory=True,
-        http="httptools",
-        loop="uvloop",  # sets TCP_NODELAY: on asyncio's loop a response waited ~40 ms
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=False,
-        log_level=log_level,
-        log_config=log_config(log_level),
-    )
+    options: dict[str, Any] = {
+        "app": "api.app:create_app",
+        "factory": True,
+        "http": "httptools",
+        "loop": "uvloop",  # sets TCP_NODELAY: on asyncio's loop a response waited ~40 ms
+        "host": host,
+        "port": port,
+        "access_log": False,
+        "log_level": log_level,
+        "log_config": log_config(log_level),
+    }
+    if workers > 1 and supervisor.SUPPORTED:
+        raise typer.Exit(supervisor.supervise(workers, options))
+    uvicorn.run(**options, workers=workers)
 
 
 def log_config(level: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -67,3 +68,56 @@ def test_serve_runs_the_app_factory_on_the_settings_store(settings: Settings) ->
         200,
         "cube.api",
     )
+
+
+def _serve(settings: Settings, port: int, workers: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", _RUN_SERVE, "--port", str(port), "--workers", str(workers)],
+        env={**os.environ, "CUBE_HOME": str(settings.home)},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_each_worker_listens_on_its_own_socket_and_all_stop_on_sigterm(
+    settings: Settings,
+) -> None:
+    store = open_store(settings)
+    store.migrate()
+    store.close()
+    port = _free_port()
+    proc = _serve(settings, port, workers=2)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        assert _wait_healthy(url, proc).status_code == 200
+        # Two listening sockets with one process each (a shared socket is one line
+        # naming every process that holds it).
+        sockets = _listeners(port)
+        assert [len(pids) for pids in sockets] == [1, 1]
+        assert sockets[0] != sockets[1]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    assert _listeners(port) == []
+
+
+def _listeners(port: int) -> list[list[str]]:
+    """Per listening socket on the port, the pids holding it (from ss)."""
+    out = subprocess.run(
+        ["ss", "-Htlnp", f"sport = :{port}"], capture_output=True, text=True, check=True
+    ).stdout
+    return [re.findall(r"pid=(\d+)", line) for line in out.splitlines()]
+
+
+def test_workers_that_cannot_start_stop_the_server_with_exit_1(settings: Settings) -> None:
+    store = open_store(settings)
+    store.migrate()
+    store.close()
+    with socket.socket() as taken:  # bound without SO_REUSEPORT: nobody else may bind
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        proc = _serve(settings, taken.getsockname()[1], workers=2)
+        _, stderr = proc.communicate(timeout=90)
+    assert proc.returncode == 1
+    assert "a worker exited with 1 while starting; stopping" in stderr
