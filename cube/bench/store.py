@@ -56,9 +56,8 @@ def write_bench_run(
     first_subscriber: int = 1,
     offers: tuple[tuple[str, str, str], ...] = BATCH_OFFERS,
 ) -> Path:
-    """A match run of `orders` orders, two per subscriber from `first_subscriber` on, one
-    on each of the two touchpoints of `offers` (four (touchpoint, product, strategy)
-    triples, two per touchpoint), in the cube.runs layout; reused when it exists."""
+    """A run (cube.runs layout) of `orders` orders, two per subscriber from `first_subscriber`
+    on, one per touchpoint of `offers` (two triples each); reused when it exists."""
     run_dir = runs_dir / run_id
     if (run_dir / "manifest.json").exists():
         return run_dir
