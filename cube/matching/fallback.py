@@ -1,17 +1,19 @@
 """Touchpoint fallback: an offer displaced by a full touchpoint tries its next one.
 
 Routing picks one (product, touchpoint) per subscriber and strategy before anyone knows
-which touchpoints will fill up. When a touchpoint's daily capacity in a city binds, the
-offers below the line would be lost although the strategy allows other touchpoints
-that still have room (the call centre is full, the SMS gateway is not). With
-`routing.fallback` on, each round takes the candidates dropped at capacity, bars the
-touchpoint they were displaced from for that subscriber and strategy, and replays the
-per-subscriber stages (routing, arbitration, caps) for the subscribers concerned only;
-the global stages (capacity, limits, budget) then run again over everyone, best score
-first. The displaced candidate keeps its capacity drop in the funnel; the replacement
-order records `fallback_from` (the touchpoints it was displaced from) in its
-explanation. Rounds stop when nothing is displaced, after at most one round per
-touchpoint.
+which touchpoints will fill up. When a touchpoint's daily capacity in a city binds, or
+a strategy's own volume limit on a touchpoint does, the offers below the line would be
+lost although the strategy allows other touchpoints that still have room (the call
+centre is full, the SMS gateway is not). With `routing.fallback` on, each round takes
+the candidates dropped at capacity or at a limit, bars the touchpoint they were
+displaced from for that subscriber and strategy, and replays the per-subscriber stages
+(routing, arbitration, caps) for the subscribers concerned only; the global stages
+(capacity, limits, budget) then run again over everyone, best score first. The
+displaced candidate keeps its drop (and the stage it had reached) in the funnel; the
+replacement order records `fallback_from` (the touchpoints it was displaced from) in
+its explanation. Rounds stop when nothing is displaced, after at most one round per
+touchpoint. A budget drop does not fall back: the budget is the strategy's, whatever
+the touchpoint.
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ from typing import TYPE_CHECKING
 
 from cube.contract import TOUCHPOINTS
 from cube.matching import stages
-from cube.matching.candidates import AFTER_CAPS, initial_stage
+from cube.matching.candidates import initial_stage
 from cube.matching.plan import MatchPlan
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark.sql import Column, DataFrame
 
 DISPLACED = "_displaced"
+DISPLACED_AT = "_displaced_at"  # the stage the displaced candidate had reached
 FALLBACK_FROM = "fallback_from"
 PAIR = ["subscriber_id", "strategy_id"]
 MAX_ROUNDS = len(TOUCHPOINTS) - 1
@@ -39,15 +42,21 @@ def with_fallback(staged: DataFrame, plan: MatchPlan, *, split: bool) -> DataFra
 
     staged = staged.withColumn(FALLBACK_FROM, F.lit(None).cast("array<string>"))
     found = stages.global_stages(staged, plan, split=split)
-    if not (plan.policy.routing.fallback and plan.policy.capacity):
+    limited = any(s.compiled.strategy.limits for s in plan.strategies)
+    if not (plan.policy.routing.fallback and (plan.policy.capacity or limited)):
         return found
     barred: DataFrame | None = None
     for _ in range(MAX_ROUNDS):
         # Materialised each round: the next round's plan builds on it, and without the
         # cut every round would recompute all the rounds before it.
         displaced = (
-            found.where(F.col("dropped_by").startswith("capacity:"))
-            .select(*PAIR, "touchpoint", F.col("dropped_by").alias(DISPLACED))
+            found.where(_displaced())
+            .select(
+                *PAIR,
+                "touchpoint",
+                F.col("dropped_by").alias(DISPLACED),
+                F.col("reached").alias(DISPLACED_AT),
+            )
             .localCheckpoint()
         )
         if displaced.isEmpty():
@@ -55,6 +64,15 @@ def with_fallback(staged: DataFrame, plan: MatchPlan, *, split: bool) -> DataFra
         barred = displaced if barred is None else barred.unionByName(displaced).localCheckpoint()
         found = stages.global_stages(_replay(staged, barred, plan), plan, split=split)
     return found
+
+
+def _displaced() -> Column:
+    """Dropped by a touchpoint's capacity or by the strategy's limit on it: another
+    touchpoint may still take the offer."""
+    from pyspark.sql import functions as F
+
+    reason = F.col("dropped_by")
+    return reason.startswith("capacity:") | (reason == F.lit(stages.LIMIT))
 
 
 def _replay(staged: DataFrame, barred: DataFrame, plan: MatchPlan) -> DataFrame:
@@ -78,17 +96,17 @@ def _replay(staged: DataFrame, barred: DataFrame, plan: MatchPlan) -> DataFrame:
 
 
 def _record(replayed: DataFrame, barred: DataFrame) -> DataFrame:
-    """Barred candidates keep their capacity drop; the pair's new order names where it
-    was displaced from."""
+    """Barred candidates keep their drop and the stage they had reached; the pair's new
+    order names where it was displaced from."""
     from pyspark.sql import functions as F
 
     is_barred = F.col(DISPLACED).isNotNull()
     restored = replayed.withColumns(
         {
-            "reached": F.when(is_barred, F.lit(AFTER_CAPS)).otherwise(F.col("reached")),
+            "reached": F.when(is_barred, F.col(DISPLACED_AT)).otherwise(F.col("reached")),
             "dropped_by": F.when(is_barred, F.col(DISPLACED)).otherwise(F.col("dropped_by")),
         }
-    ).drop(DISPLACED)
+    ).drop(DISPLACED, DISPLACED_AT)
     sources = barred.groupBy(*PAIR).agg(F.array_sort(F.collect_set("touchpoint")).alias("_from"))
     joined = restored.join(sources, PAIR, "left")
     new_order = F.col("routed") & F.col("_from").isNotNull()

@@ -103,8 +103,9 @@ class Routing(_Model):
     preferred_weight: float = Field(default=1.0, ge=0)
     other_weight: float = Field(default=0.5, ge=0)
     affinity: dict[Touchpoint, tuple[Category, ...]] = Field(default_factory=dict)
-    # An offer displaced by a touchpoint's full daily capacity tries the strategy's next
-    # touchpoint with room (cube.matching.fallback).
+    # An offer displaced by a touchpoint's full daily capacity, or by its strategy's limit
+    # on the touchpoint, tries the strategy's next touchpoint with room
+    # (cube.matching.fallback).
     fallback: bool = True
 
     def weight(self, touchpoint: str, category: str) -> float:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
 ALL_TOUCHPOINTS = "all"
+LIMIT = "limit"  # dropped_by of a candidate over its strategy's limit on the touchpoint
 
 
 def _advance(stage: int, passed: Column, reason: Column) -> list[Column]:
@@ -246,7 +247,7 @@ def apply_limits(frame: DataFrame, plan: MatchPlan) -> DataFrame:
         .rowsBetween(Window.unboundedPreceding, Window.currentRow)
     )
     passed = F.col("_pass_limit") & (budget.isNull() | (spent <= budget + F.lit(1e-9)))
-    reason = F.when(~F.col("_pass_limit"), F.lit("limit")).otherwise(F.lit("budget"))
+    reason = F.when(~F.col("_pass_limit"), F.lit(LIMIT)).otherwise(F.lit("budget"))
     return _replace(frame, _advance(ISSUED, passed, reason)).drop("_pass_limit")
 
 

@@ -71,3 +71,34 @@ def test_without_fallback_displaced_offers_are_dropped(spark: Any) -> None:
         (4, "video-5g", "LA-5GUP-S", "outbound_call"),
     ]
     assert {k[0] for k, v in w.drops(rows).items() if v == CALL} == {1, 3, 5, 6}
+
+
+def test_offers_over_a_strategy_limit_fall_back_with_the_stage_they_reached(spark: Any) -> None:
+    """No capacity anywhere: the strategy's own limit of two calls displaces the rest."""
+    tags = [w.tags_row(i, p_5g_upgrade=p) for i, p in ((1, 0.6), (2, 0.9), (3, 0.7), (4, 0.8))]
+    consent = [w.consent_row(i) for i in (1, 2, 4)] + [w.consent_row(3, off=("sms",))]
+    limited = w.strategy("video-5g", limits={"outbound_call": 2})
+    match_inputs = w.inputs(spark, tags, consent=consent)
+    rows = w.run(match_inputs, w.plan([limited], w.policy()))
+    assert w.issued(rows) == [
+        (1, "video-5g", "LA-5GUP-S", "sms"),
+        (2, "video-5g", "LA-5GUP-S", "outbound_call"),
+        (4, "video-5g", "LA-5GUP-S", "outbound_call"),
+    ]
+    displaced = {(r["subscriber_id"], r["touchpoint"]): (r["reached"], r["dropped_by"])
+                 for r in rows if r["dropped_by"] not in (None, "routing")}  # fmt: skip
+    assert displaced == {
+        (1, "outbound_call"): (5, "limit"),  # passed capacity, stopped at the limit
+        (3, "outbound_call"): (5, "limit"),
+        (3, "sms"): (0, "consent"),
+    }
+
+
+def test_without_fallback_offers_over_a_limit_are_dropped(spark: Any) -> None:
+    tags = [w.tags_row(i, p_5g_upgrade=p) for i, p in ((1, 0.6), (2, 0.9), (4, 0.8))]
+    limited = w.strategy("video-5g", limits={"outbound_call": 2})
+    base = w.policy().routing.model_dump()
+    no_fallback = w.policy(routing={**base, "fallback": False})
+    rows = w.run(w.inputs(spark, tags), w.plan([limited], no_fallback))
+    assert [r[0] for r in w.issued(rows)] == [2, 4]
+    assert w.drops(rows)[(1, "video-5g", "LA-5GUP-S", "outbound_call")] == "limit"
