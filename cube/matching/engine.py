@@ -123,9 +123,16 @@ def candidates(
     naive: bool = False,
     carry: Sequence[str] = (),
     persist: bool = True,
+    cached: list[DataFrame] | None = None,
 ) -> DataFrame:
     """Every candidate through every stage. `naive` scans and joins once per strategy (the
-    benchmark's baseline); the stages after the scan are the same code."""
+    benchmark's baseline); the stages after the scan are the same code.
+
+    With `persist`, the per-subscriber stages and the result are kept (memory, then disk):
+    the fallback rounds and every table written from the result read them instead of
+    recomputing the joins and windows. Frames persisted here are appended to `cached`,
+    for the caller to release once written.
+    """
     spark = inputs.tags.sparkSession
     carry = sorted({*cand.script_tags(plan), *carry})
     check_columns(inputs.tags, plan, carry)
@@ -144,11 +151,16 @@ def candidates(
         facts = cand.subscriber_facts(inputs.consent, inputs.holdings, inputs.history, plan)
         expanded = cand.expand(cand.scan(inputs.tags, plan, None, carry), facts, offers, plan)
     staged = stages.apply_caps(stages.arbitrate(stages.route(expanded), plan), plan)
-    if persist:
-        from pyspark import StorageLevel
+    if not persist:
+        return with_fallback(staged, plan, split=False)
+    from pyspark import StorageLevel
 
-        staged = staged.persist(StorageLevel.MEMORY_AND_DISK)
-    return with_fallback(staged, plan, split=persist)
+    kept = cached if cached is not None else []
+    staged = staged.persist(StorageLevel.MEMORY_AND_DISK)
+    kept.append(staged)
+    found = with_fallback(staged, plan, split=True).persist(StorageLevel.MEMORY_AND_DISK)
+    kept.append(found)
+    return found
 
 
 def run_id_for(
@@ -215,17 +227,25 @@ def run_match(
         counts={},
     )
     with stage("match and write") as info:
-        path, counts = write_run(tables(inputs, plan, run_id), manifest, settings.dir("runs"))
+        cached: list[DataFrame] = []
+        try:
+            written = tables(inputs, plan, run_id, cached)
+            path, counts = write_run(written, manifest, settings.dir("runs"))
+        finally:
+            for frame in cached:
+                frame.unpersist()
         info["detail"] = ", ".join(f"{k} {v:,}" for k, v in counts.items())
     final = RunManifest.model_validate_json((path / "manifest.json").read_text())
     return RunSummary(run_id=run_id, path=path, manifest=final)
 
 
-def tables(inputs: MatchInputs, plan: MatchPlan, run_id: str) -> dict[str, DataFrame]:
-    """The run's three tables, from one candidates computation."""
+def tables(
+    inputs: MatchInputs, plan: MatchPlan, run_id: str, cached: list[DataFrame] | None = None
+) -> dict[str, DataFrame]:
+    """The run's three tables, from one candidates computation (persisted into `cached`)."""
     if not plan.strategies:
         return _empty_tables(inputs.tags.sparkSession)
-    found = candidates(inputs, plan)
+    found = candidates(inputs, plan, cached=cached)
     return {
         "work_orders": work_orders(found, plan, run_id),
         "holdout": holdout_table(found, plan, run_id),
