@@ -158,7 +158,7 @@ def candidates(
     kept = cached if cached is not None else []
     staged = staged.persist(StorageLevel.MEMORY_AND_DISK)
     kept.append(staged)
-    found = with_fallback(staged, plan, split=True).persist(StorageLevel.MEMORY_AND_DISK)
+    found = with_fallback(staged, plan, split=True)  # returned persisted
     kept.append(found)
     return found
 

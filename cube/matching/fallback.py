@@ -37,20 +37,28 @@ MAX_ROUNDS = len(TOUCHPOINTS) - 1
 
 def with_fallback(staged: DataFrame, plan: MatchPlan, *, split: bool) -> DataFrame:
     """The global stages over `staged` (cube.matching.stages.global_stages), with the
-    displaced offers re-routed while any touchpoint that still has room can take them."""
+    displaced offers re-routed while any touchpoint that still has room can take them.
+
+    With `split` (large inputs, `staged` persisted) each round's replay and result are
+    persisted too: the global stages read the replay twice (live rows and the rest), the
+    next round reads the result, and the run's tables read the last one. A round's frames
+    are released once the next round's are materialised; the result is returned
+    persisted, for the caller to release.
+    """
     from pyspark.sql import functions as F
 
     staged = staged.withColumn(FALLBACK_FROM, F.lit(None).cast("array<string>"))
-    found = stages.global_stages(staged, plan, split=split)
+    found = _keep(stages.global_stages(staged, plan, split=split), split)
     limited = any(s.compiled.strategy.limits for s in plan.strategies)
     if not (plan.policy.routing.fallback and (plan.policy.capacity or limited)):
         return found
     barred: DataFrame | None = None
+    spent: list[DataFrame] = []
     for _ in range(MAX_ROUNDS):
         # Materialised each round: the next round's plan builds on it, and without the
         # cut every round would recompute all the rounds before it.
         displaced = (
-            found.where(_displaced())
+            _new(found.where(_displaced()), barred)
             .select(
                 *PAIR,
                 "touchpoint",
@@ -59,11 +67,38 @@ def with_fallback(staged: DataFrame, plan: MatchPlan, *, split: bool) -> DataFra
             )
             .localCheckpoint()
         )
+        spent = _release(spent)  # `found` is materialised now
         if displaced.isEmpty():
             break
         barred = displaced if barred is None else barred.unionByName(displaced).localCheckpoint()
-        found = stages.global_stages(_replay(staged, barred, plan), plan, split=split)
+        replayed = _keep(_replay(staged, barred, plan), split)
+        spent = [replayed, found] if split else []
+        found = _keep(stages.global_stages(replayed, plan, split=split), split)
+    if spent:  # the rounds ran out: materialise the last result before releasing its inputs
+        found.count()
+        _release(spent)
     return found
+
+
+def _keep(frame: DataFrame, split: bool) -> DataFrame:
+    from pyspark import StorageLevel
+
+    return frame.persist(StorageLevel.MEMORY_AND_DISK) if split else frame
+
+
+def _release(frames: list[DataFrame]) -> list[DataFrame]:
+    for frame in frames:
+        frame.unpersist()
+    return []
+
+
+def _new(dropped: DataFrame, barred: DataFrame | None) -> DataFrame:
+    """The drops not barred by an earlier round: a barred candidate keeps its drop, and
+    taking it again would bar its touchpoint twice (the replay's join would then repeat
+    the candidate) and keep the rounds going when nothing new was displaced."""
+    if barred is None:
+        return dropped
+    return dropped.join(barred.select(*PAIR, "touchpoint"), [*PAIR, "touchpoint"], "left_anti")
 
 
 def _displaced() -> Column:

@@ -41,6 +41,7 @@ def _world(spark: Any, **routing: Any) -> tuple[Any, Any]:
 def test_displaced_offers_fall_back_to_the_next_touchpoint_with_room(spark: Any) -> None:
     match_inputs, match_plan = _world(spark)
     rows = w.run(match_inputs, match_plan)
+    assert len(rows) == len(w.drops(rows)) == 12  # each candidate once after two rounds
     assert w.issued(rows) == [
         (2, "video-5g", "LA-5GUP-S", "outbound_call"),
         (4, "video-5g", "LA-5GUP-S", "outbound_call"),
