@@ -107,7 +107,7 @@ def _displaced() -> Column:
     from pyspark.sql import functions as F
 
     reason = F.col("dropped_by")
-    return reason.startswith("capacity:") | (reason == F.lit(stages.LIMIT))
+    return reason.startswith(stages.CAPACITY) | (reason == F.lit(stages.LIMIT))
 
 
 def _replay(staged: DataFrame, barred: DataFrame, plan: MatchPlan) -> DataFrame:

@@ -74,7 +74,8 @@ def work_orders(candidates: DataFrame, plan: MatchPlan, run_id: str) -> DataFram
 
 def _explanation(plan: MatchPlan, fallback: bool) -> Column:
     """The order's score formula and factors, funnel stages, contact window and rank; with
-    `fallback`, the touchpoints a full capacity displaced it from (null if none)."""
+    `fallback`, the touchpoints a full capacity or its strategy's limit displaced it from
+    (null if none)."""
     from pyspark.sql import functions as F
 
     factors = F.struct(

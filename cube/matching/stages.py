@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
 ALL_TOUCHPOINTS = "all"
+CAPACITY = "capacity:"  # dropped_by prefix: capacity:<touchpoint>@<city>
 LIMIT = "limit"  # dropped_by of a candidate over its strategy's limit on the touchpoint
 
 
@@ -36,7 +37,7 @@ def _advance(stage: int, passed: Column, reason: Column) -> list[Column]:
     from pyspark.sql import functions as F
 
     # A candidate at stage-1 that already carries a drop (an offer displaced by a full
-    # touchpoint, cube.matching.fallback) is not at the gate any more.
+    # touchpoint or a strategy's limit, cube.matching.fallback) is not at the gate any more.
     at = (F.col("reached") == F.lit(stage - 1)) & F.col("dropped_by").isNull()
     return [
         F.when(at & passed, F.lit(stage)).otherwise(F.col("reached")).alias("reached"),
@@ -214,7 +215,7 @@ def apply_capacity(frame: DataFrame, plan: MatchPlan) -> DataFrame:
         alive.desc(), F.col("score").desc(), F.col("subscriber_id"), F.col("strategy_id")
     )
     passed = capacity.isNull() | (F.row_number().over(window) <= capacity)
-    reason = F.concat(F.lit("capacity:"), F.col("touchpoint"), F.lit("@"), F.col("city_id"))
+    reason = F.concat(F.lit(CAPACITY), F.col("touchpoint"), F.lit("@"), F.col("city_id"))
     return _replace(frame, _advance(AFTER_CAPACITY, passed, reason))
 
 
