@@ -27,6 +27,21 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
 
 ID_COLUMNS = ("subscriber_id", "network", "city_id", "grid_id")
+OFFER_KEYS = ("offer", "network", "touchpoint")  # a row of the plan's offer table
+# Offer-table columns no stage reads: the outputs' factors, expiry and provenance.
+OFFER_DETAILS = (
+    "strategy_version",
+    "lever",
+    "holdout_share",
+    "product_category",
+    "value",
+    "monthly_value",
+    "commission",
+    "routing_weight",
+    "ttl_days",
+    "propensity_source",
+)
+CONSENT_FLAGS = (*(f"consent_{t}" for t in TOUCHPOINTS), "do_not_disturb")
 # Stage index reached by a candidate: FUNNEL_STAGES[i] counts rows with reached >= i.
 ELIGIBLE, AFTER_CONSENT, AFTER_HOLDOUT, AFTER_ARBITRATION = 0, 1, 2, 3
 AFTER_CAPS, AFTER_CAPACITY, ISSUED = 4, 5, 6
@@ -84,7 +99,9 @@ def scan(
         for offer in s.offers
     ]
     offers = F.filter(F.array(*elements), lambda x: x.isNotNull())
-    found = flagged.select(*keep, offers.alias("_offers")).where(F.size("_offers") > 0)
+    # explode drops a row whose array is empty; a size filter here would be pushed
+    # into the scan and evaluate every segment and propensity a second time.
+    found = flagged.select(*keep, offers.alias("_offers"))
     exploded = found.select(*keep, F.explode("_offers").alias("_o"))
     return exploded.select(
         *keep, F.col("_o.offer").alias("offer"), F.col("_o.p").alias("propensity")
@@ -287,7 +304,19 @@ def expand(
         score.alias("score"),
     )
     reached, dropped_by = initial_stage()
-    return staged.select("*", reached.alias("reached"), dropped_by.alias("dropped_by"))
+    # The stages sort and shuffle every column they carry: the offer's descriptive
+    # columns and the consent flags leave here and `widen` brings the former back.
+    narrow = [c for c in staged.columns if c not in (*OFFER_DETAILS, *CONSENT_FLAGS)]
+    return staged.select(*narrow, reached.alias("reached"), dropped_by.alias("dropped_by"))
+
+
+def widen(found: DataFrame, offers: DataFrame) -> DataFrame:
+    """The candidates with the offer's descriptive columns (`OFFER_DETAILS`) back, from
+    the plan's offer table (a broadcast join: no shuffle)."""
+    from pyspark.sql import functions as F
+
+    details = offers.select(*OFFER_KEYS, *OFFER_DETAILS)
+    return found.join(F.broadcast(details), list(OFFER_KEYS))
 
 
 def initial_stage() -> tuple[Column, Column]:

@@ -152,15 +152,13 @@ def candidates(
         expanded = cand.expand(cand.scan(inputs.tags, plan, None, carry), facts, offers, plan)
     staged = stages.apply_caps(stages.arbitrate(stages.route(expanded), plan), plan)
     if not persist:
-        return with_fallback(staged, plan, split=False)
+        return cand.widen(with_fallback(staged, plan), offers)
     from pyspark import StorageLevel
 
     kept = cached if cached is not None else []
     staged = staged.persist(StorageLevel.MEMORY_AND_DISK)
     kept.append(staged)
-    found = with_fallback(staged, plan, split=True)  # returned persisted
-    kept.append(found)
-    return found
+    return cand.widen(with_fallback(staged, plan, kept), offers)
 
 
 def run_id_for(

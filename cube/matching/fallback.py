@@ -8,7 +8,8 @@ centre is full, the SMS gateway is not). With `routing.fallback` on, each round 
 the candidates dropped at capacity or at a limit, bars the touchpoint they were
 displaced from for that subscriber and strategy, and replays the per-subscriber stages
 (routing, arbitration, caps) for the subscribers concerned only; the global stages
-(capacity, limits, budget) then run again over everyone, best score first. The
+(capacity, limits, budget) then run again over every candidate still live, best score
+first. The
 displaced candidate keeps its drop (and the stage it had reached) in the funnel; the
 replacement order records `fallback_from` (the touchpoints it was displaced from) in
 its explanation. Rounds stop when nothing is displaced, after at most one round per
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from cube.contract import TOUCHPOINTS
 from cube.matching import stages
-from cube.matching.candidates import initial_stage
+from cube.matching.candidates import AFTER_HOLDOUT, initial_stage
 from cube.matching.plan import MatchPlan
 
 if TYPE_CHECKING:
@@ -35,30 +36,38 @@ PAIR = ["subscriber_id", "strategy_id"]
 MAX_ROUNDS = len(TOUCHPOINTS) - 1
 
 
-def with_fallback(staged: DataFrame, plan: MatchPlan, *, split: bool) -> DataFrame:
-    """The global stages over `staged` (cube.matching.stages.global_stages), with the
-    displaced offers re-routed while any touchpoint that still has room can take them.
+def with_fallback(
+    staged: DataFrame, plan: MatchPlan, cached: list[DataFrame] | None = None
+) -> DataFrame:
+    """The global stages over `staged` (`stages.settle`), with the displaced offers
+    re-routed while any touchpoint that still has room can take them.
 
-    With `split` (large inputs, `staged` persisted) each round's replay and result are
-    persisted too: the global stages read the replay twice (live rows and the rest), the
-    next round reads the result, and the run's tables read the last one. A round's frames
-    are released once the next round's are materialised; the result is returned
-    persisted, for the caller to release.
+    Only the candidates alive after the caps go through the global windows; a round
+    replays the per-subscriber stages on the affected subscribers' rows alone and runs
+    the global windows again over the live rows, so a round costs what those rows cost,
+    not what the whole candidate table costs. The result is the union of the settled
+    live rows, everyone else's dead rows as staged and the replayed dead rows. With
+    `cached` (a list), the frames read more than once (each round's live result, the
+    replayed rows) are persisted and appended to it, for the caller to release once the
+    result is written; a round releases the frames its successor replaces.
     """
     from pyspark.sql import functions as F
 
     staged = staged.withColumn(FALLBACK_FROM, F.lit(None).cast("array<string>"))
-    found = _keep(stages.global_stages(staged, plan, split=split), split)
+    keep = _Keeper(cached)
+    done = keep(stages.settle(staged.where(stages.live()), plan))
     limited = any(s.compiled.strategy.limits for s in plan.strategies)
     if not (plan.policy.routing.fallback and (plan.policy.capacity or limited)):
-        return found
+        return stages.finish(done, staged.where(~stages.live()))
+    # Candidates dropped at consent or holdout never change: a round replays the others.
+    pool = staged.where(F.col("reached") >= F.lit(AFTER_HOLDOUT))
     barred: DataFrame | None = None
-    spent: list[DataFrame] = []
+    mine: DataFrame | None = None
     for _ in range(MAX_ROUNDS):
         # Materialised each round: the next round's plan builds on it, and without the
         # cut every round would recompute all the rounds before it.
         displaced = (
-            _new(found.where(_displaced()), barred)
+            _new(done.where(_displaced()), barred)
             .select(
                 *PAIR,
                 "touchpoint",
@@ -67,29 +76,48 @@ def with_fallback(staged: DataFrame, plan: MatchPlan, *, split: bool) -> DataFra
             )
             .localCheckpoint()
         )
-        spent = _release(spent)  # `found` is materialised now
         if displaced.isEmpty():
             break
         barred = displaced if barred is None else barred.unionByName(displaced).localCheckpoint()
-        replayed = _keep(_replay(staged, barred, plan), split)
-        spent = [replayed, found] if split else []
-        found = _keep(stages.global_stages(replayed, plan, split=split), split)
-    if spent:  # the rounds ran out: materialise the last result before releasing its inputs
-        found.count()
-        _release(spent)
-    return found
+        affected = F.broadcast(barred.select("subscriber_id").distinct())
+        # A round replays from `staged` with every touchpoint barred so far, so it needs
+        # neither the previous round's rows nor its result.
+        keep.drop(mine, done)
+        mine = keep(_replay(pool.join(affected, "subscriber_id", "left_semi"), barred, plan))
+        others = pool.where(stages.live()).join(affected, "subscriber_id", "left_anti")
+        done = keep(stages.settle(others.unionByName(mine.where(stages.live())), plan))
+    if barred is None or mine is None:
+        return stages.finish(done, staged.where(~stages.live()))
+    affected = F.broadcast(barred.select("subscriber_id").distinct())
+    dead = (
+        staged.where(F.col("reached") < F.lit(AFTER_HOLDOUT))
+        .unionByName(pool.where(~stages.live()).join(affected, "subscriber_id", "left_anti"))
+        .unionByName(mine.where(~stages.live()))
+    )
+    return stages.finish(done, dead)
 
 
-def _keep(frame: DataFrame, split: bool) -> DataFrame:
-    from pyspark import StorageLevel
+class _Keeper:
+    """Persists the frames read more than once when the caller keeps a cache list."""
 
-    return frame.persist(StorageLevel.MEMORY_AND_DISK) if split else frame
+    def __init__(self, cached: list[DataFrame] | None) -> None:
+        self.cached = cached
 
+    def __call__(self, frame: DataFrame) -> DataFrame:
+        from pyspark import StorageLevel
 
-def _release(frames: list[DataFrame]) -> list[DataFrame]:
-    for frame in frames:
-        frame.unpersist()
-    return []
+        if self.cached is None:
+            return frame
+        kept = frame.persist(StorageLevel.MEMORY_AND_DISK)
+        self.cached.append(kept)
+        return kept
+
+    def drop(self, *frames: DataFrame | None) -> None:
+        """Release frames nothing will read again."""
+        for frame in frames:
+            if frame is not None and self.cached is not None:
+                frame.unpersist()
+                self.cached.remove(frame)
 
 
 def _new(dropped: DataFrame, barred: DataFrame | None) -> DataFrame:
@@ -110,14 +138,11 @@ def _displaced() -> Column:
     return reason.startswith(stages.CAPACITY) | (reason == F.lit(stages.LIMIT))
 
 
-def _replay(staged: DataFrame, barred: DataFrame, plan: MatchPlan) -> DataFrame:
-    """`staged` with the per-subscriber stages replayed for subscribers holding a barred
-    candidate; every other subscriber's rows are left as they were."""
+def _replay(mine: DataFrame, barred: DataFrame, plan: MatchPlan) -> DataFrame:
+    """The affected subscribers' rows (`mine`) with the per-subscriber stages replayed,
+    their barred candidates passed over."""
     from pyspark.sql import functions as F
 
-    affected = barred.select("subscriber_id").distinct()
-    others = staged.join(affected, "subscriber_id", "left_anti")
-    mine = staged.join(affected, "subscriber_id", "left_semi")
     reached, dropped_by = initial_stage()
     reset = mine.drop("routed", FALLBACK_FROM).withColumns(
         {"reached": reached, "dropped_by": dropped_by}
@@ -126,8 +151,7 @@ def _replay(staged: DataFrame, barred: DataFrame, plan: MatchPlan) -> DataFrame:
     replayed = stages.apply_caps(
         stages.arbitrate(stages.route(marked, barred=F.col(DISPLACED).isNotNull()), plan), plan
     )
-    replayed = _record(replayed, barred)
-    return others.unionByName(replayed)
+    return _record(replayed, barred)
 
 
 def _record(replayed: DataFrame, barred: DataFrame) -> DataFrame:

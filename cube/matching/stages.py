@@ -262,19 +262,22 @@ def rank_orders(frame: DataFrame) -> DataFrame:
     return frame.withColumn("rank", F.when(issued, F.row_number().over(window)).cast("int"))
 
 
-def global_stages(staged: DataFrame, plan: MatchPlan, *, split: bool = True) -> DataFrame:
-    """Capacity, limits and budget, best score first.
-
-    With `split` (the staged frame is persisted) the global windows see only the
-    candidates still alive after the caps and the rest is unioned back unchanged, so
-    they shuffle few rows; without it they run over the whole frame (small inputs).
-    """
+def live() -> Column:
+    """Alive after the per-subscriber stages: what the global stages see."""
     from pyspark.sql import functions as F
 
-    if not split:
-        return rank_orders(apply_limits(apply_capacity(staged, plan), plan))
-    live = (F.col("reached") >= F.lit(AFTER_CAPS)) & F.col("dropped_by").isNull()
-    alive = staged.where(live)
-    rest = staged.where(~live)
-    done = rank_orders(apply_limits(apply_capacity(alive, plan), plan))
-    return done.unionByName(rest.withColumn("rank", F.lit(None).cast("int")))
+    return (F.col("reached") >= F.lit(AFTER_CAPS)) & F.col("dropped_by").isNull()
+
+
+def settle(alive: DataFrame, plan: MatchPlan) -> DataFrame:
+    """Capacity, limits and budget, best score first, over the `live()` candidates only:
+    the global windows shuffle and sort these rows and no others."""
+    return rank_orders(apply_limits(apply_capacity(alive, plan), plan))
+
+
+def finish(settled: DataFrame, dead: DataFrame) -> DataFrame:
+    """Every candidate: the settled live ones and the rest (dropped before the caps
+    passed them), which carry no rank."""
+    from pyspark.sql import functions as F
+
+    return settled.unionByName(dead.withColumn("rank", F.lit(None).cast("int")))

@@ -103,3 +103,19 @@ def test_without_fallback_offers_over_a_limit_are_dropped(spark: Any) -> None:
     rows = w.run(w.inputs(spark, tags), w.plan([limited], no_fallback))
     assert [r[0] for r in w.issued(rows)] == [2, 4]
     assert w.drops(rows)[(1, "video-5g", "LA-5GUP-S", "outbound_call")] == "limit"
+
+
+def test_the_rounds_keep_only_the_frames_the_result_reads(spark: Any) -> None:
+    """Two rounds: each round's rows and result replace the last, which are released; what
+    is left cached (the staged candidates, the last replay, the last result) is what the
+    run's tables read, and the persisted result equals the unpersisted one."""
+    match_inputs, match_plan = _world(spark)
+    kept: list[Any] = []
+    found = w.candidates(match_inputs, match_plan, cached=kept)
+    key = ("subscriber_id", "strategy_id", "product_id", "touchpoint")
+    rows = sorted((r.asDict() for r in found.collect()), key=lambda r: [r[k] for k in key])
+    assert len(kept) == 3
+    assert all(frame.is_cached for frame in kept)
+    assert rows == w.run(match_inputs, match_plan)
+    for frame in kept:
+        frame.unpersist()
