@@ -146,10 +146,12 @@ def candidates(
         expanded = parts[0]
         for part in parts[1:]:
             expanded = expanded.unionByName(part)
-        expanded = expanded.repartition("subscriber_id")
     else:
         facts = cand.subscriber_facts(inputs.consent, inputs.holdings, inputs.history, plan)
         expanded = cand.expand(cand.scan(inputs.tags, plan, None, carry), facts, offers, plan)
+    # One shuffle by subscriber serves every per-subscriber window after it (routing's
+    # subscriber x strategy included), here and in each fallback round's replay.
+    expanded = expanded.repartition("subscriber_id")
     staged = stages.apply_caps(stages.arbitrate(stages.route(expanded), plan), plan)
     if not persist:
         return cand.widen(with_fallback(staged, plan), offers)

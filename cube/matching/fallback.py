@@ -63,6 +63,7 @@ def with_fallback(
     pool = staged.where(F.col("reached") >= F.lit(AFTER_HOLDOUT))
     barred: DataFrame | None = None
     mine: DataFrame | None = None
+    stale: list[DataFrame | None] = []
     for _ in range(MAX_ROUNDS):
         # Materialised each round: the next round's plan builds on it, and without the
         # cut every round would recompute all the rounds before it.
@@ -76,14 +77,13 @@ def with_fallback(
             )
             .localCheckpoint()
         )
+        keep.drop(*stale)  # `done` and so `mine` are materialised: their inputs can go
         if displaced.isEmpty():
             break
         barred = displaced if barred is None else barred.unionByName(displaced).localCheckpoint()
+        stale = [mine, done]
+        mine = keep(_replay_round(pool, mine, displaced, barred, plan))
         affected = F.broadcast(barred.select("subscriber_id").distinct())
-        # A round replays from `staged` with every touchpoint barred so far, so it needs
-        # neither the previous round's rows nor its result.
-        keep.drop(mine, done)
-        mine = keep(_replay(pool.join(affected, "subscriber_id", "left_semi"), barred, plan))
         others = pool.where(stages.live()).join(affected, "subscriber_id", "left_anti")
         done = keep(stages.settle(others.unionByName(mine.where(stages.live())), plan))
     if barred is None or mine is None:
@@ -126,7 +126,10 @@ def _new(dropped: DataFrame, barred: DataFrame | None) -> DataFrame:
     the candidate) and keep the rounds going when nothing new was displaced."""
     if barred is None:
         return dropped
-    return dropped.join(barred.select(*PAIR, "touchpoint"), [*PAIR, "touchpoint"], "left_anti")
+    from pyspark.sql import functions as F
+
+    seen = F.broadcast(barred.select(*PAIR, "touchpoint"))
+    return dropped.join(seen, [*PAIR, "touchpoint"], "left_anti")
 
 
 def _displaced() -> Column:
@@ -138,6 +141,25 @@ def _displaced() -> Column:
     return reason.startswith(stages.CAPACITY) | (reason == F.lit(stages.LIMIT))
 
 
+def _replay_round(
+    pool: DataFrame,
+    mine: DataFrame | None,
+    displaced: DataFrame,
+    barred: DataFrame,
+    plan: MatchPlan,
+) -> DataFrame:
+    """Every replayed subscriber's rows after this round: those displaced this round are
+    replayed (with every touchpoint barred for them so far); the rest keep the rows an
+    earlier round gave them, which nothing since has changed."""
+    from pyspark.sql import functions as F
+
+    now = F.broadcast(displaced.select("subscriber_id").distinct())
+    fresh = _replay(pool.join(now, "subscriber_id", "left_semi"), barred, plan)
+    if mine is None:
+        return fresh
+    return mine.join(now, "subscriber_id", "left_anti").unionByName(fresh)
+
+
 def _replay(mine: DataFrame, barred: DataFrame, plan: MatchPlan) -> DataFrame:
     """The affected subscribers' rows (`mine`) with the per-subscriber stages replayed,
     their barred candidates passed over."""
@@ -147,7 +169,9 @@ def _replay(mine: DataFrame, barred: DataFrame, plan: MatchPlan) -> DataFrame:
     reset = mine.drop("routed", FALLBACK_FROM).withColumns(
         {"reached": reached, "dropped_by": dropped_by}
     )
-    marked = reset.join(barred, [*PAIR, "touchpoint"], "left")
+    # Broadcast (few rows): a shuffle on the join keys would undo the partitioning by
+    # subscriber that the replayed windows rely on.
+    marked = reset.join(F.broadcast(barred), [*PAIR, "touchpoint"], "left")
     replayed = stages.apply_caps(
         stages.arbitrate(stages.route(marked, barred=F.col(DISPLACED).isNotNull()), plan), plan
     )
@@ -167,7 +191,7 @@ def _record(replayed: DataFrame, barred: DataFrame) -> DataFrame:
         }
     ).drop(DISPLACED, DISPLACED_AT)
     sources = barred.groupBy(*PAIR).agg(F.array_sort(F.collect_set("touchpoint")).alias("_from"))
-    joined = restored.join(sources, PAIR, "left")
+    joined = restored.join(F.broadcast(sources), PAIR, "left")
     new_order = F.col("routed") & F.col("_from").isNotNull()
     return joined.withColumn(
         FALLBACK_FROM, F.when(new_order, F.col("_from")).cast("array<string>")
