@@ -9,10 +9,9 @@ the candidates dropped at capacity or at a limit, bars the touchpoint they were
 displaced from for that subscriber and strategy, and replays the per-subscriber stages
 (routing, arbitration, caps) for the subscribers concerned only; the global stages
 (capacity, limits, budget) then run again over every candidate still live, best score
-first. The
-displaced candidate keeps its drop (and the stage it had reached) in the funnel; the
-replacement order records `fallback_from` (the touchpoints it was displaced from) in
-its explanation. Rounds stop when nothing is displaced, after at most one round per
+first. The displaced candidate keeps its drop (and the stage it had reached) in the
+funnel; the replacement order records `fallback_from` (the touchpoints it was displaced
+from) in its explanation. Rounds stop when nothing is displaced, after at most one round per
 touchpoint. A budget drop does not fall back: the budget is the strategy's, whatever
 the touchpoint.
 """
@@ -63,6 +62,7 @@ def with_fallback(
     pool = staged.where(F.col("reached") >= F.lit(AFTER_HOLDOUT))
     barred: DataFrame | None = None
     mine: DataFrame | None = None
+    affected: DataFrame | None = None  # every subscriber replayed so far
     stale: list[DataFrame | None] = []
     for _ in range(MAX_ROUNDS):
         # Materialised each round: the next round's plan builds on it, and without the
@@ -86,9 +86,8 @@ def with_fallback(
         affected = F.broadcast(barred.select("subscriber_id").distinct())
         others = pool.where(stages.live()).join(affected, "subscriber_id", "left_anti")
         done = keep(stages.settle(others.unionByName(mine.where(stages.live())), plan))
-    if barred is None or mine is None:
+    if mine is None or affected is None:
         return stages.finish(done, staged.where(~stages.live()))
-    affected = F.broadcast(barred.select("subscriber_id").distinct())
     dead = (
         staged.where(F.col("reached") < F.lit(AFTER_HOLDOUT))
         .unionByName(pool.where(~stages.live()).join(affected, "subscriber_id", "left_anti"))
