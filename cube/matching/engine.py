@@ -128,10 +128,10 @@ def candidates(
     """Every candidate through every stage. `naive` scans and joins once per strategy (the
     benchmark's baseline); the stages after the scan are the same code.
 
-    With `persist`, the per-subscriber stages and the result are kept (memory, then disk):
-    the fallback rounds and every table written from the result read them instead of
-    recomputing the joins and windows. Frames persisted here are appended to `cached`,
-    for the caller to release once written.
+    With `persist`, the per-subscriber stages, the last fallback round's replayed rows and
+    its settled live rows are kept (memory, then disk): the rounds and every table written
+    from the result read them instead of recomputing the joins and windows. Frames
+    persisted here are appended to `cached`, for the caller to release once written.
     """
     spark = inputs.tags.sparkSession
     carry = sorted({*cand.script_tags(plan), *carry})

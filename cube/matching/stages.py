@@ -195,7 +195,8 @@ def _left(index: int, most: int) -> Column:
 
 
 def apply_capacity(frame: DataFrame, plan: MatchPlan) -> DataFrame:
-    """Daily capacity per touchpoint and city, filled best score first."""
+    """Daily capacity per touchpoint and city, filled best score first, over the `live()`
+    candidates (`settle`)."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -210,9 +211,9 @@ def apply_capacity(frame: DataFrame, plan: MatchPlan) -> DataFrame:
         capacity = F.when(branch, value) if capacity is None else capacity.when(branch, value)
     if capacity is None:
         capacity = F.lit(None).cast("long")
-    alive = (F.col("reached") >= F.lit(AFTER_CAPS)) & F.col("dropped_by").isNull()
+    # Every row here is live (`settle` sees nothing else), so the order is the score's.
     window = Window.partitionBy("touchpoint", "city_id").orderBy(
-        alive.desc(), F.col("score").desc(), F.col("subscriber_id"), F.col("strategy_id")
+        F.col("score").desc(), F.col("subscriber_id"), F.col("strategy_id")
     )
     passed = capacity.isNull() | (F.row_number().over(window) <= capacity)
     reason = F.concat(F.lit(CAPACITY), F.col("touchpoint"), F.lit("@"), F.col("city_id"))
