@@ -25,7 +25,6 @@ from cube.settings import Settings
 from tags.jobs.model_pipeline import (
     LABEL,
     build_pipeline,
-    column,
     held_out_auc,
     imputation_plan,
 )
@@ -329,8 +328,9 @@ def _load_model(entry: ModelEntry, spec: ModelSpec) -> PipelineModel:
 
 def score_models(df: DataFrame, specs: list[ModelSpec], *, settings: Settings) -> DataFrame:
     """Add one column per spec: P(accept) as a double in [0, 1]; null outside spec.networks."""
-    from pyspark.ml.functions import vector_to_array
     from pyspark.sql import functions as F
+
+    from tags.jobs.scoring import score_frame
 
     if not specs:
         return df
@@ -343,11 +343,10 @@ def score_models(df: DataFrame, specs: list[ModelSpec], *, settings: Settings) -
                 f"model {spec.name} is not in the registry {registry_path(settings)} "
                 f"(trained: {trained}); {TRAIN_HINT}"
             )
-        model = _load_model(entry, spec)
-        score = vector_to_array(F.col(column(spec, "probability"))).getItem(1)
+        scored, score = score_frame(df, _load_model(entry, spec))
         keep = _in_networks(spec.networks, df.columns, f"model {spec.name}")
         if keep is not None:
             score = F.when(keep, score)
         columns = [c for c in df.columns if c != spec.name]
-        df = model.transform(df).select(*columns, score.cast("double").alias(spec.name))
+        df = scored.select(*columns, score.cast("double").alias(spec.name))
     return df
