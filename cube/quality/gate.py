@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING
 
 from cube.contract import TABLES, TableSpec
@@ -103,12 +103,20 @@ def check_inputs(
 
 
 def check_tags(
-    df: DataFrame, catalogue: Catalogue, *, settings: Settings, snapshot_date: dt.date
+    df: DataFrame,
+    catalogue: Catalogue,
+    *,
+    settings: Settings,
+    snapshot_date: dt.date,
+    cache: bool = True,
 ) -> QualityReport:
     """Gate the built tag table (one row per subscriber, one column per tag).
 
-    The frame is cached for the run unless the caller cached it: a tag table is
-    usually a long lineage that every GX scan would otherwise recompute.
+    cache: cache the frame for the run (unless the caller did): a computed tag table
+    is a long lineage that every GX scan would otherwise recompute. A frame that just
+    reads Parquet is better left uncached: each scan reads only the columns its
+    metrics need, and building the in-memory cache of every column costs more than
+    those scans together (at 1M subscribers: 25 s uncached against 45-58 s cached).
     """
     started = time.perf_counter()
     specs = [catalogue.tags[name] for name in sorted(catalogue.tags)]
@@ -117,7 +125,7 @@ def check_tags(
         *(Expected(s.name, s.dtype, TAG_TYPES[s.dtype]) for s in specs),
     ]
     results, usable = compare(TAG_TABLE, expected, _types(df), optional={s.name for s in specs})
-    with quiet(), _cached(df):
+    with quiet(), _cached(df) if cache else nullcontext():
         checks, notes = tag_checks(TAG_TABLE, KEY, specs, usable, _networks(df))
         table = _evaluate(GxEngine(), TAG_TABLE, df, checks, results, notes)
     report = QualityReport.build("tags", snapshot_date, [table], time.perf_counter() - started)

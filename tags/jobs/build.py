@@ -127,7 +127,8 @@ def build_tags(
             from cube.quality.gate import check_tags
 
             with stage("check tags"):
-                check_tags(table, catalogue, settings=settings, snapshot_date=date)
+                # The staged files are the table: scans read only the columns they need.
+                check_tags(table, catalogue, settings=settings, snapshot_date=date, cache=False)
         with stage("publish") as info:
             path = commit_staging(staged, metadata, warehouse)
             info["detail"] = str(path)

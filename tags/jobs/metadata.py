@@ -1,4 +1,4 @@
-"""Per-tag statistics of a built tag table, in two aggregations over it.
+"""Per-tag statistics of a built tag table, in a few aggregations over it.
 
 Per tag: dtype, min and max (numbers, dates, booleans), null share and row count
 over the subscribers of the tag's networks (an own-only tag is null for
@@ -7,11 +7,13 @@ count (HLL sketch, about 1.6 % error; exact for booleans), and for string and
 boolean tags the most frequent values (approx_top_k: exact while a tag has at most
 a few hundred distinct values).
 
-Why two aggregations and not one: the plain statistics have fixed-width buffers,
-so Spark compiles them into one tight hash aggregation; the sketches are object
-aggregates, and mixing them in makes Spark interpret all ~350 plain aggregates
-too, which measured three times slower at 1M subscribers than the two passes
-(the table is cached by the build, so a second pass reads memory).
+Why several aggregations and not one: the plain statistics have fixed-width
+buffers, so Spark compiles them into tight generated code, but only up to about
+100 aggregates per aggregation; past that, and as soon as an object aggregate (the
+sketches) joins them, Spark interprets every aggregate. So the plain statistics go
+in chunks of PLAIN_CHUNK and the sketches in one pass of their own. Each pass reads
+only its columns from the staged Parquet files: at 1M subscribers the plain
+statistics take 10 s in chunks against 35 s in one aggregation.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ if TYPE_CHECKING:
 TOP_VALUES = 10
 # Items approx_top_k tracks: counts are exact while a tag has fewer distinct values.
 TOP_TRACKED = 1000
+# Plain aggregates per Spark aggregation: past ~100 Spark stops compiling the
+# aggregation into one generated method and interprets it (see cube.quality.engine).
+PLAIN_CHUNK = 60
 # HLL sketch size 2^12: about 1.6 % relative error on distinct counts.
 HLL_LG_K = 12
 
@@ -46,7 +51,9 @@ def tag_metadata(df: DataFrame, catalogue: Catalogue) -> dict[str, Any]:
     for spec in specs:
         plain += _plain_exprs(spec, keys[spec.name])
         sketches += _sketch_exprs(spec, keys[spec.name])
-    row = df.agg(*plain).collect()[0].asDict()
+    row: dict[str, Any] = {}
+    for start in range(0, len(plain), PLAIN_CHUNK):
+        row |= df.agg(*plain[start : start + PLAIN_CHUNK]).collect()[0].asDict()
     if sketches:
         row |= df.agg(*sketches).collect()[0].asDict(recursive=True)
     by_network = {"own": row["rows_own"], "other": row["rows_other"]}
