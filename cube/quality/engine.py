@@ -38,15 +38,14 @@ from great_expectations.data_context.types.base import (
 
 from cube.quality.checks import Check
 from cube.quality.policy import RARE_SHARE, Severity
+from cube.spark import AGGREGATES_PER_PASS
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 EXAMPLES = 3
-# Checks per GX run. GX computes a run's counts as one Spark aggregate per domain; past
-# ~100 aggregates Spark drops whole-stage codegen and compiles one huge projection (the
-# 118-tag table in one run: 170 aggregates, ~1.7x the CPU of the same work in chunks).
-CHUNK = 60
+# Checks per GX run: GX computes a run's counts as Spark aggregates (see AGGREGATES_PER_PASS).
+CHUNK = AGGREGATES_PER_PASS
 _BASIC = {"result_format": "BASIC", "partial_unexpected_count": 0}
 _BOOLEAN = {"result_format": "BOOLEAN_ONLY"}
 _DETAILS = {"result_format": "BASIC", "partial_unexpected_count": EXAMPLES}

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from cube.contract import TABLES, TableSpec
@@ -125,7 +125,7 @@ def check_tags(
         *(Expected(s.name, s.dtype, TAG_TYPES[s.dtype]) for s in specs),
     ]
     results, usable = compare(TAG_TABLE, expected, _types(df), optional={s.name for s in specs})
-    with quiet(), _cached(df) if cache else nullcontext():
+    with quiet(), _cached(df, enabled=cache):
         checks, notes = tag_checks(TAG_TABLE, KEY, specs, usable, _networks(df))
         table = _evaluate(GxEngine(), TAG_TABLE, df, checks, results, notes)
     report = QualityReport.build("tags", snapshot_date, [table], time.perf_counter() - started)
@@ -175,9 +175,9 @@ def _types(df: DataFrame) -> dict[str, str]:
 
 
 @contextmanager
-def _cached(df: DataFrame) -> Iterator[None]:
+def _cached(df: DataFrame, *, enabled: bool = True) -> Iterator[None]:
     """Cache a frame for the several scans GX makes, unless the caller already did."""
-    owned = not df.is_cached
+    owned = enabled and not df.is_cached
     if owned:
         df.cache()
     try:

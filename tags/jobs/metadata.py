@@ -11,7 +11,7 @@ Why several aggregations and not one: the plain statistics have fixed-width
 buffers, so Spark compiles them into tight generated code, but only up to about
 100 aggregates per aggregation; past that, and as soon as an object aggregate (the
 sketches) joins them, Spark interprets every aggregate. So the plain statistics go
-in chunks of PLAIN_CHUNK and the sketches in one pass of their own. Each pass reads
+in chunks of AGGREGATES_PER_PASS and the sketches in one pass of their own. Each pass reads
 only its columns from the staged Parquet files: at 1M subscribers the plain
 statistics take 10 s in chunks against 35 s in one aggregation.
 """
@@ -22,6 +22,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from cube.catalogue import Catalogue, TagSpec
+from cube.spark import AGGREGATES_PER_PASS
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -29,9 +30,6 @@ if TYPE_CHECKING:
 TOP_VALUES = 10
 # Items approx_top_k tracks: counts are exact while a tag has fewer distinct values.
 TOP_TRACKED = 1000
-# Plain aggregates per Spark aggregation: past ~100 Spark stops compiling the
-# aggregation into one generated method and interprets it (see cube.quality.engine).
-PLAIN_CHUNK = 60
 # HLL sketch size 2^12: about 1.6 % relative error on distinct counts.
 HLL_LG_K = 12
 
@@ -52,8 +50,8 @@ def tag_metadata(df: DataFrame, catalogue: Catalogue) -> dict[str, Any]:
         plain += _plain_exprs(spec, keys[spec.name])
         sketches += _sketch_exprs(spec, keys[spec.name])
     row: dict[str, Any] = {}
-    for start in range(0, len(plain), PLAIN_CHUNK):
-        row |= df.agg(*plain[start : start + PLAIN_CHUNK]).collect()[0].asDict()
+    for start in range(0, len(plain), AGGREGATES_PER_PASS):
+        row |= df.agg(*plain[start : start + AGGREGATES_PER_PASS]).collect()[0].asDict()
     if sketches:
         row |= df.agg(*sketches).collect()[0].asDict(recursive=True)
     by_network = {"own": row["rows_own"], "other": row["rows_other"]}
