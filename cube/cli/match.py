@@ -119,23 +119,30 @@ def forecast(
     emit(data, as_json, lambda: _show_forecast(data))
 
 
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 def _show_forecast(data: dict[str, Any]) -> None:
     where = data["region"] or "all regions"
     out.print(f"forecast of {data['strategy_id']} on {where}, {data['run_date']}")
     out.print(f"  audience {data['audience']:,} subscribers")
     table = Table(title_justify="left")
-    for header in ("touchpoint", "orders", "acceptances", "revenue", "cost", "ROI"):
+    headers = ("touchpoint", "orders", "acceptances", "revenue", "cost", "ROI", "commission",
+               "ROI with commission")  # fmt: skip
+    for header in headers:
         table.add_column(header, justify="left" if header == "touchpoint" else "right")
     total = data["total"] | {"touchpoint": "total"}
     for row in [*data["touchpoints"], total]:
-        roi = "-" if row["roi"] is None else f"{row['roi']:.2f}"
         table.add_row(
             row["touchpoint"],
             f"{row['orders']:,}",
             f"{row['acceptances']:,.1f}",
             f"{row['revenue']:,.0f}",
             f"{row['cost']:,.0f}",
-            roi,
+            _ratio(row["roi"]),
+            f"{row['commission']:,.0f}",
+            _ratio(row["roi_with_commission"]),
         )
     out.print(table)
     for use in data["capacity"]:

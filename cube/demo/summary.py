@@ -1,9 +1,10 @@
 """The demo's closing summary: what was built, what each cycle did, what the learning changed.
 
 `summarise` makes the JSON-ready dict (`cube demo --json`); `render` prints it for a
-person. Conversion is per contact (accepted / contacted) and ROI is revenue over cost
-(contact cost plus commission), both as the evaluation computes them, so the figures
-here are the ones in the cycles' reports.
+person. Conversion is per contact (accepted / contacted), ROI is revenue over cost
+(the touchpoints' cost per contact) and ROI with commission is revenue over cost plus
+the channel commission paid on the sales, all as the evaluation computes them, so the
+figures here are the ones in the cycles' reports.
 """
 
 from __future__ import annotations
@@ -19,6 +20,12 @@ TOUCHPOINT_NAMES = {
     "internet": "internet/app",
     "sms": "SMS",
 }
+# The figures whose move between two cycles the summary reports, with their labels.
+CHANGES = (
+    ("conversion", "conversion per contact"),
+    ("roi", "ROI"),
+    ("roi_with_commission", "ROI with commission"),
+)
 
 
 def summarise(result: DemoResult) -> dict[str, Any]:
@@ -57,6 +64,8 @@ def _cycle(cycle: CycleResult) -> dict[str, Any]:
         "revenue": _float(totals.get("revenue")),
         "cost": _float(totals.get("cost")),
         "roi": _float(totals.get("roi")),
+        "commission": _float(totals.get("commission_paid")),
+        "roi_with_commission": _float(totals.get("roi_with_commission")),
         "touchpoints": cycle.by_touchpoint,
         "simulation": cycle.simulation["totals"],
         "report": str(cycle.report_dir / REPORT_FILE),
@@ -64,9 +73,9 @@ def _cycle(cycle: CycleResult) -> dict[str, Any]:
 
 
 def change(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
-    """How conversion per contact and ROI moved from `first` to `second`."""
+    """How conversion per contact, ROI and ROI with commission moved from `first` to `second`."""
     moved = {}
-    for name in ("conversion", "roi"):
+    for name, _ in CHANGES:
         a, b = first[name], second[name]
         moved[name] = {
             "first": a,
@@ -107,7 +116,7 @@ def render(summary: dict[str, Any], out: Any) -> None:
 
 
 def _render_change(moved: dict[str, Any], out: Any) -> None:
-    for name, label in (("conversion", "conversion per contact"), ("roi", "ROI")):
+    for name, label in CHANGES:
         out.print(f"    {label:<24} {_change(moved[name], percent=name == 'conversion')}")
 
 
@@ -124,7 +133,8 @@ def _render_cycle(cycle: dict[str, Any], out: Any, title: str | None = None) -> 
         )
     out.print(
         f"  holdout {cycle['holdout']:,}; conversion per contact {_pct(cycle['conversion'])}, "
-        f"uplift {_pct(cycle['uplift'])}, ROI {_num(cycle['roi'])}"
+        f"uplift {_pct(cycle['uplift'])}, ROI {_num(cycle['roi'])} "
+        f"({_num(cycle['roi_with_commission'])} with {_money(cycle['commission'])} commission)"
     )
     out.print(f"  report       {cycle['report']}")
 
@@ -143,3 +153,7 @@ def _pct(value: float | None) -> str:
 
 def _num(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
+
+
+def _money(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.0f} CNY"

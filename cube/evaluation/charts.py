@@ -221,7 +221,7 @@ def roi_value(rows: Sequence[Row]) -> str:
         x_axis(roi_scale, roi_ticks, bottom + 2, lambda v: f"{v:g}", "ROI"),
         x_axis(val_scale, val_ticks, bottom + 2, money, "value (CNY)"),
     ]
-    note = "revenue = accepted x monthly value x horizon; cost = contacts + commissions"
+    note = "revenue = accepted x monthly value x horizon; cost = contacts x cost per contact"
     return chart(name, title, 780, bottom + 44, "".join(body), note)
 
 

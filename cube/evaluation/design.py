@@ -65,7 +65,7 @@ def read_forecasts(directory: Path, strategy_ids: list[str]) -> pd.DataFrame:
             for part in parts:
                 rows.append(
                     {"strategy_id": strategy_id, "touchpoint": part["touchpoint"]}
-                    | {f"forecast_{k}": part.get(k) for k in FORECAST_FIELDS}
+                    | {f"forecast_{k}": _field(part, k) for k in FORECAST_FIELDS}
                 )
         except (ValueError, KeyError, TypeError) as exc:
             raise InputError(
@@ -73,6 +73,14 @@ def read_forecasts(directory: Path, strategy_ids: list[str]) -> pd.DataFrame:
             ) from None
     columns = ["strategy_id", "touchpoint", *(f"forecast_{k}" for k in FORECAST_FIELDS)]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _field(part: dict[str, Any], name: str) -> Any:
+    """A forecast figure; a forecast without `commission` priced cost with the commission
+    (before cost meant contact cost only), so its cost and ROI do not compare and stay empty."""
+    if name in ("cost", "roi") and "commission" not in part:
+        return None
+    return part.get(name)
 
 
 def add_forecast(metrics: pd.DataFrame, forecast: pd.DataFrame) -> pd.DataFrame:

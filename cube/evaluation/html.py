@@ -158,11 +158,15 @@ def _bounds(low: Any, high: Any, signed: bool = False) -> str:
     return "" if low is None or high is None else f"[{pct(low, signed)}, {pct(high, signed)}]"
 
 
+def _ratio_or(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 def _cards(totals: dict[str, Any] | None) -> str:
     if not totals:
         return "<p>No work orders in this run.</p>"
     t = totals
-    roi = "-" if t["roi"] is None else f"{t['roi']:.2f}"
+    roi = _ratio_or(t["roi"])
     score = "-" if t["policy_score"] is None else f"{t['policy_score']:.0f}"
     cards = [
         ("issued", count(t["issued"]), ""),
@@ -182,6 +186,12 @@ def _cards(totals: dict[str, Any] | None) -> str:
         ("cost (CNY)", money(t["cost"]), ""),
         ("value (CNY)", money(t["value"]), ""),
         ("ROI", roi, "revenue / cost"),
+        ("commission (CNY)", money(t["commission_paid"]), "on the sales"),
+        (
+            "ROI with commission",
+            _ratio_or(t["roi_with_commission"]),
+            "revenue / (cost + commission)",
+        ),
         ("policy score", score, "0-100"),
     ]
     return (

@@ -174,9 +174,15 @@ def _money(out: pd.DataFrame, config: EvaluationConfig) -> None:
     vm = config.value_model
     out["revenue"] = out["accepted_value"] * horizon
     out["incremental_revenue"] = out["uplift"] * out["offered_value"] * horizon
-    out["cost"] = out["contact_cost"] + out["commission_paid"]
+    # Cost is what contacting costs (the touchpoint's unit cost per contact), as the
+    # operator's value model allocates channel cost; the channel commission is what a
+    # touchpoint earns per sale (marketing value), so it is reported beside the ratio,
+    # not folded into it.
+    out["cost"] = out["contact_cost"]
     out["value"] = out["revenue"] - out["cost"]
     out["roi"] = stats.proportion(out["revenue"], out["cost"])
+    out["cost_with_commission"] = out["contact_cost"] + out["commission_paid"]
+    out["roi_with_commission"] = stats.proportion(out["revenue"], out["cost_with_commission"])
     out["cost_per_contact"] = stats.proportion(out["contact_cost"], out["attempted"])
     out["publicity_value"] = out["contacted"] * vm.unit_audience_value
     out["service_value"] = (out["contacted"] - out["accepted"]) * vm.query_unit_value + out[
@@ -190,8 +196,11 @@ def _money(out: pd.DataFrame, config: EvaluationConfig) -> None:
 def _policy_score(out: pd.DataFrame, config: EvaluationConfig) -> None:
     """The operator's policy test on the subscribers the group acquired (accepted)."""
     policy = config.policy_score
-    out["profit_per_acquisition"] = stats.proportion(out["value"], out["accepted"])
-    out["break_even_months"] = stats.proportion(out["cost"], out["accepted_value"])
+    # The policy test is the operator's commission test: an acquisition pays back its
+    # contacts and the commission paid for it.
+    paid = out["cost_with_commission"]
+    out["profit_per_acquisition"] = stats.proportion(out["revenue"] - paid, out["accepted"])
+    out["break_even_months"] = stats.proportion(paid, out["accepted_value"])
     out["churn_rate"] = stats.proportion(out["churned"], out["accepted"])
     out["key_business_share"] = stats.proportion(out["key_accepted"], out["accepted"])
     months = out["break_even_months"].to_numpy(dtype=float)

@@ -38,6 +38,8 @@ HEADLINE = (
     "cost",
     "value",
     "roi",
+    "commission_paid",
+    "roi_with_commission",
     "policy_score",
 )
 

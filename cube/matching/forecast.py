@@ -9,8 +9,10 @@ reports:
 - audience: subscribers in its segment who can take an offer (eligible);
 - orders per touchpoint, expected acceptances = sum of the orders' propensities;
 - revenue = sum(propensity x monthly_value x value_months);
-- cost = orders x cost per contact + expected acceptances x commission;
+- cost = orders x cost per contact (the touchpoint's unit cost, as the evaluation counts it);
 - ROI = revenue / cost (the operator's input-output ratio);
+- commission = sum(propensity x commission) and ROI with commission = revenue /
+  (cost + commission), for the managers who pay the channel commission;
 - capacity it would use per touchpoint and city against the policy's capacity.
 
 Coverage counts issued orders per cube cell (lifecycle x value band x product
@@ -55,34 +57,31 @@ def forecast_strategy(found: DataFrame, plan: MatchPlan, strategy_id: str) -> di
         .collect()
     )
     rows = [_money(r.asDict()) for r in per_touchpoint]
-    total = {k: sum(r[k] for r in rows) for k in ("orders", "acceptances", "revenue", "cost")}
+    summed = ("orders", "acceptances", "revenue", "cost", "commission")
+    total: dict[str, Any] = {k: sum(r[k] for r in rows) for k in summed}
     return {
         "strategy_id": strategy_id,
         "audience": audience,
         "touchpoints": rows,
-        "total": _money_total(total),
+        "total": _ratios(total | {"orders": int(total["orders"])}),
         "capacity": capacity_use(found, orders, plan),
     }
 
 
 def _money(row: dict[str, Any]) -> dict[str, Any]:
-    cost = row.pop("commission") + row.pop("contact_cost")
-    row["cost"] = cost
-    row["roi"] = round(row["revenue"] / cost, 3) if cost else None
-    for key in ("acceptances", "revenue", "cost"):
+    row["cost"] = row.pop("contact_cost")
+    return _ratios(row)
+
+
+def _ratios(row: dict[str, Any]) -> dict[str, Any]:
+    """Rounded money with ROI = revenue / cost and ROI with commission."""
+    cost, commission, revenue = row["cost"], row["commission"], row["revenue"]
+    row["roi"] = round(revenue / cost, 3) if cost else None
+    paid = cost + commission
+    row["roi_with_commission"] = round(revenue / paid, 3) if paid else None
+    for key in ("acceptances", "revenue", "cost", "commission"):
         row[key] = round(row[key], 2)
     return row
-
-
-def _money_total(total: dict[str, float]) -> dict[str, Any]:
-    cost = total["cost"]
-    return {
-        "orders": int(total["orders"]),
-        "acceptances": round(total["acceptances"], 2),
-        "revenue": round(total["revenue"], 2),
-        "cost": round(cost, 2),
-        "roi": round(total["revenue"] / cost, 3) if cost else None,
-    }
 
 
 def capacity_use(found: DataFrame, orders: DataFrame, plan: MatchPlan) -> list[dict[str, Any]]:

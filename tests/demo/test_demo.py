@@ -137,6 +137,12 @@ def test_the_summary_states_the_change_between_the_cycles(played: DemoResult) ->
     assert one["accepted"] <= one["contacted"] <= sum(one["orders"].values())
     assert summary["learning"]["roi"]["first"] == summary["baseline"]["roi"]
     assert summary["learning"]["roi"]["second"] == two["roi"]
+    with_commission = summary["learning"]["roi_with_commission"]
+    assert with_commission["second"] == two["roi_with_commission"]
+    # Cost is contact cost; the commission is reported beside it.
+    assert two["roi"] == two["revenue"] / two["cost"]
+    expected = two["revenue"] / (two["cost"] + two["commission"])
+    assert two["roi_with_commission"] == pytest.approx(expected, rel=1e-12)
     assert json.loads(json.dumps(summary)) == summary  # JSON-ready as it is
 
 

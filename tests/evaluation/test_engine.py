@@ -54,16 +54,20 @@ def test_conversion_and_uplift_follow_the_conversion_definition(evaluated: pd.Da
 
 def test_money_value_components_and_policy_score(evaluated: pd.DataFrame) -> None:
     call = evaluated.loc[("touchpoint", "s-boost", "outbound_call", "")]
-    # revenue 2 x 10 CNY x 12 months; cost 5 attempts x 1.08 + 2 x 3 CNY commission
-    assert (call["revenue"], round(call["cost"], 2)) == (240.0, 11.4)
-    assert round(call["roi"], 4) == round(240 / 11.4, 4)
-    assert round(call["value"], 2) == 228.6
+    # revenue 2 x 10 CNY x 12 months; cost 5 attempts x 1.08; commission 2 x 3 CNY
+    assert (call["revenue"], round(call["cost"], 2)) == (240.0, 5.4)
+    assert round(call["roi"], 4) == round(240 / 5.4, 4)
+    assert round(call["value"], 2) == 234.6
+    assert (call["commission_paid"], round(call["cost_with_commission"], 2)) == (6.0, 11.4)
+    assert round(call["roi_with_commission"], 4) == round(240 / 11.4, 4)
     # publicity 4 x 0.05; service 2 queries x 1.08 + 2 transactions x 3; marketing 2 x 3
     parts = [round(call[c], 2) for c in ("publicity_value", "service_value", "marketing_value")]
     assert parts == [0.2, 8.16, 6.0]
-    assert round(call["touchpoint_value"], 2) == round(0.2 + 8.16 + 6.0 - 11.4, 2)
-    # profit 114.3/acquisition (score 1), break-even 0.57 months (1), churn 1 of 2 (0.5),
-    # no key business (0): (0.4 + 0.3 + 0.2 x 0.5) / 1.0
+    assert round(call["touchpoint_value"], 2) == round(0.2 + 8.16 + 6.0 - 5.4, 2)
+    # profit (240 - 11.4) / 2 = 114.3 per acquisition (score 1), break-even 11.4 / 20 =
+    # 0.57 months (1), churn 1 of 2 (0.5), no key business (0): (0.4 + 0.3 + 0.2 x 0.5) / 1.0
+    assert round(call["profit_per_acquisition"], 2) == 114.3
+    assert round(call["break_even_months"], 2) == 0.57
     assert round(call["policy_score"], 6) == 80.0
 
 

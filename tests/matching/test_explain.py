@@ -68,26 +68,19 @@ def test_forecast_adds_up_orders_acceptances_revenue_and_cost(
     funnel_world: dict[str, Any],
 ) -> None:
     report = forecast_strategy(funnel_world["found"], funnel_world["plan"], FUNNEL_ID)
-    # Orders to d (p 0.9) and e (p 0.8) by call: revenue 1.7 x 10 x 12; cost 2 calls x 1.0
-    # plus 1.7 acceptances x 5 commission.
-    assert report["audience"] == 8
-    assert report["touchpoints"] == [
-        {
-            "touchpoint": "outbound_call",
-            "orders": 2,
-            "acceptances": 1.7,
-            "revenue": 204.0,
-            "cost": 10.5,
-            "roi": round(204 / 10.5, 3),
-        }
-    ]
-    assert report["total"] == {
-        "orders": 2,
+    # Orders to d (p 0.9) and e (p 0.8) by call: revenue 1.7 x 10 x 12; cost 2 calls x 1.0;
+    # commission 1.7 acceptances x 5.
+    money = {
         "acceptances": 1.7,
         "revenue": 204.0,
-        "cost": 10.5,
-        "roi": round(204 / 10.5, 3),
+        "cost": 2.0,
+        "commission": 8.5,
+        "roi": 102.0,
+        "roi_with_commission": round(204 / 10.5, 3),
     }
+    assert report["audience"] == 8
+    assert report["touchpoints"] == [{"touchpoint": "outbound_call", "orders": 2, **money}]
+    assert report["total"] == {"orders": 2, **money}
     assert report["capacity"] == [
         {
             "touchpoint": "outbound_call",
