@@ -65,7 +65,7 @@ class PolicyScore(_Model):
 
 
 class Prior(_Model):
-    """Beta(alpha, beta) prior of acceptance per attempted contact."""
+    """Beta(alpha, beta) prior of acceptance per issued order."""
 
     alpha: float = Field(default=1.0, gt=0)
     beta: float = Field(default=20.0, gt=0)
@@ -76,6 +76,13 @@ class Feedback(_Model):
 
     prior: Prior = Prior()
     lookback_runs: int = Field(default=6, ge=1, description="Evaluated runs pooled.")
+    cost_exponent: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Efficiency = acceptance per issued order / (contact cost per order) ^ "
+        "this: 0 ranks touchpoints by acceptance, 1 by acceptances per CNY of contact cost.",
+    )
     min_weight: float = Field(default=0.2, gt=0)
     max_weight: float = Field(default=3.0, gt=0)
 

@@ -77,7 +77,7 @@ def evaluate_run(
     designs = design.designs(cycle.manifest)
     metrics = enrich(compute(cycle, config), cycle, designs, reports)
     counts = feedback.category_counts([*previous(reports, cycle, config), metrics])
-    posteriors = feedback.posteriors(counts, config.feedback, cycle.run_id)
+    posteriors = feedback.posteriors(counts, config.feedback, cycle.run_id, config.cost_per_contact)
     weights = feedback.category_weights(posteriors)
     breaches = alerts.evaluate(rules, metrics)
     summary = summarise(cycle, metrics, designs, breaches, weights)

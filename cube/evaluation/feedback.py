@@ -1,20 +1,31 @@
 """Feedback into routing: touchpoint efficiency per product category, learnt by Bayes.
 
-Efficiency is acceptance per issued order: what routing an order to that touchpoint
-yields (reach x acceptance). Per attempted contact would flatter the touchpoints that
-wait for the subscriber: a store pop-up is attempted only when the subscriber walks in,
-so its few contacts convert well while most of its orders are never seen. Per
-touchpoint x product category the acceptances and issued orders of the last
-`lookback_runs` evaluated runs update a Beta prior from evaluation.yaml:
+Acceptance is per issued order: what routing an order to that touchpoint yields
+(reach x acceptance). Per attempted contact would flatter the touchpoints that wait for
+the subscriber: a store pop-up is attempted only when the subscriber walks in, so its
+few contacts convert well while most of its orders are never seen. Per touchpoint x
+product category the acceptances and issued orders of the last `lookback_runs`
+evaluated runs update a Beta prior from evaluation.yaml:
 Beta(alpha + accepted, beta + issued - accepted).
 
-Thompson sampling turns posteriors into weights: one draw per touchpoint x category,
-seeded by the run id (so re-evaluating a run writes the same file), divided by the
-mean draw of the touchpoints seen for that category (1.0 = average) and clipped to
-[min_weight, max_weight]. A touchpoint that looks worse but is uncertain draws high
-in some cycles and so keeps getting traffic; as evidence accumulates the draws
-concentrate on the posterior means. `p_best` (share of 4,000 draws in which a
-touchpoint is the best for the category) is reported alongside.
+Efficiency weighs what an order yields against what it costs to contact:
+efficiency = p / (reach x cost_per_contact) ^ cost_exponent, where p is the acceptance
+per issued order, reach = (attempted + 1) / (issued + 2) the share of orders attempted
+and cost_per_contact the contact policy's unit cost. cost_exponent 0 ranks touchpoints
+by acceptance alone (conversion per contact rises, ROI need not: the call centre
+converts best and costs most); 1 by acceptances per CNY of contact cost (ROI rises,
+conversion per contact need not: SMS is cheapest); the default 0.5 is the geometric
+mean of the two. A product's revenue is the same on every touchpoint, so it cancels
+within a category and does not appear.
+
+Thompson sampling turns posteriors into weights: one draw of p per touchpoint x
+category, seeded by the run id (so re-evaluating a run writes the same file), turned
+into efficiency, divided by the mean efficiency of the touchpoints seen for that
+category (1.0 = average) and clipped to [min_weight, max_weight]. A touchpoint that
+looks worse but is uncertain draws high in some cycles and so keeps getting traffic; as
+evidence accumulates the draws concentrate on the posterior means. `p_best` (share of
+4,000 draws in which a touchpoint is the most efficient for the category) is reported
+alongside.
 
 The file matching reads holds one row {product_category, touchpoint, weight} per
 touchpoint x category (cube.matching.efficiency.EfficiencyWeight): efficiency is a
@@ -26,7 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +47,8 @@ from cube.atomic import write_text_atomic
 from cube.evaluation.config import Feedback
 
 P_BEST_DRAWS = 4000
+# CNY: the floor of an order's contact cost, so a free touchpoint's efficiency is finite.
+MIN_COST = 1e-4
 
 
 def seed_for(run_id: str) -> int:
@@ -57,27 +70,72 @@ def category_counts(history: Sequence[pd.DataFrame]) -> pd.DataFrame:
     return frame.groupby(keys)[["accepted", "attempted", "issued"]].sum().reset_index()
 
 
-def posteriors(counts: pd.DataFrame, feedback: Feedback, run_id: str) -> pd.DataFrame:
-    """Beta posterior, one Thompson draw, weight and p_best per touchpoint x category."""
-    pooled = counts.groupby(["touchpoint", "product_category"])[["accepted", "issued"]].sum()
+def posteriors(
+    counts: pd.DataFrame,
+    feedback: Feedback,
+    run_id: str,
+    cost_per_contact: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Beta posterior, one Thompson draw, efficiency, weight and p_best per touchpoint x
+    category; without `cost_per_contact` efficiency is the acceptance alone."""
+    pooled = counts.groupby(["touchpoint", "product_category"])[
+        ["accepted", "attempted", "issued"]
+    ].sum()
     pooled = pooled.reset_index()
     alpha = feedback.prior.alpha + pooled["accepted"].to_numpy(dtype=float)
     beta = feedback.prior.beta + (pooled["issued"] - pooled["accepted"]).to_numpy(dtype=float)
+    divisor = _cost_divisor(pooled, feedback, cost_per_contact)
     rng = np.random.default_rng(seed_for(run_id))
     draw = rng.beta(alpha, beta) if len(pooled) else np.array([])
     out = pooled.assign(
-        alpha=alpha, beta=beta, mean=alpha / (alpha + beta), draw=draw, weight=1.0, p_best=0.0
+        alpha=alpha,
+        beta=beta,
+        mean=alpha / (alpha + beta),
+        draw=draw,
+        cost_per_order=_cost_per_order(pooled, cost_per_contact),
+        efficiency=draw / divisor,
+        weight=1.0,
+        p_best=0.0,
     )
     for _, index in out.groupby("product_category").groups.items():
         rows = out.loc[index]
-        relative = rows["draw"] / rows["draw"].mean()
+        relative = rows["efficiency"] / rows["efficiency"].mean()
         out.loc[index, "weight"] = relative.clip(feedback.min_weight, feedback.max_weight)
-        out.loc[index, "p_best"] = _p_best(rng, rows["alpha"].to_numpy(), rows["beta"].to_numpy())
+        # `pooled` was reset, so its labels are positions in `divisor`.
+        out.loc[index, "p_best"] = _p_best(
+            rng, rows["alpha"].to_numpy(), rows["beta"].to_numpy(), divisor[np.asarray(index)]
+        )
     return out.sort_values(["product_category", "touchpoint"], ignore_index=True)
 
 
-def _p_best(rng: np.random.Generator, alpha: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    draws = rng.beta(alpha, beta, size=(P_BEST_DRAWS, len(alpha)))
+def _cost_per_order(
+    pooled: pd.DataFrame, cost_per_contact: Mapping[str, float] | None
+) -> np.ndarray:
+    """Expected contact cost of an issued order: reach x the touchpoint's unit cost (NaN
+    without costs). Reach is smoothed (Laplace) so a touchpoint seen once is not 0 or 1."""
+    if cost_per_contact is None:
+        return np.full(len(pooled), np.nan)
+    reach = (pooled["attempted"].to_numpy(dtype=float) + 1) / (
+        pooled["issued"].to_numpy(dtype=float) + 2
+    )
+    unit = pooled["touchpoint"].map(lambda t: cost_per_contact.get(t, 0.0)).to_numpy(float)
+    return reach * unit
+
+
+def _cost_divisor(
+    pooled: pd.DataFrame, feedback: Feedback, cost_per_contact: Mapping[str, float] | None
+) -> np.ndarray:
+    """(cost per order) ^ cost_exponent; a free touchpoint's cost is floored at MIN_COST."""
+    if cost_per_contact is None or feedback.cost_exponent == 0:
+        return np.ones(len(pooled))
+    cost = np.maximum(_cost_per_order(pooled, cost_per_contact), MIN_COST)
+    return cost**feedback.cost_exponent
+
+
+def _p_best(
+    rng: np.random.Generator, alpha: np.ndarray, beta: np.ndarray, divisor: np.ndarray
+) -> np.ndarray:
+    draws = rng.beta(alpha, beta, size=(P_BEST_DRAWS, len(alpha))) / divisor
     wins = np.bincount(draws.argmax(axis=1), minlength=len(alpha))
     return wins / P_BEST_DRAWS
 

@@ -275,7 +275,7 @@ def _result_row(strategy_id: str, r: dict[str, Any]) -> str:
 
 
 POSTERIOR_COLUMNS = ("product_category", "touchpoint", "accepted", "issued", "mean", "draw",
-                     "weight", "p_best")  # fmt: skip
+                     "cost_per_order", "efficiency", "weight", "p_best")  # fmt: skip
 
 
 def _routing(weights: list[dict[str, Any]], posteriors: pd.DataFrame) -> str:
@@ -285,8 +285,9 @@ def _routing(weights: list[dict[str, Any]], posteriors: pd.DataFrame) -> str:
         return "<p>No routing weights: nothing was issued in the lookback.</p>"
     out = [
         "<p>Beta posterior of acceptance per issued order, per touchpoint x category; "
-        "<code>weight</code> (1.0 = average) is what the next <code>cube match</code> "
-        "multiplies into routing.</p>",
+        "<code>efficiency</code> = the draw / (contact cost per order) ^ cost_exponent; "
+        "<code>weight</code> (efficiency over the category's mean, 1.0 = average) is what "
+        "the next <code>cube match</code> multiplies into routing.</p>",
         _table(POSTERIOR_COLUMNS, records(posteriors, POSTERIOR_COLUMNS)),
     ]
     if "strategy_id" in weights[0]:  # an older per-strategy efficiency file

@@ -75,3 +75,45 @@ def test_weights_are_clipped_and_written_per_touchpoint_and_category() -> None:
         {"product_category": "content", "touchpoint": "sms", "weight": 0.2},
         {"product_category": "scenario", "touchpoint": "sms", "weight": 1.0},  # only one seen
     ]
+
+
+COSTS = {"outbound_call": 1.08, "sms": 0.05}
+
+
+def _call_against_sms() -> pd.DataFrame:
+    """Calls convert 20% of their orders at 1.08 CNY a contact, SMS 15% at 0.05 CNY."""
+    return category_counts(
+        [metrics([("s-a", "outbound_call", "light_addon", 10_000, 8_000, 2_000),
+                  ("s-a", "sms", "light_addon", 10_000, 10_000, 1_500)])]
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("exponent", "best", "p_best_sms"), [(0.0, "outbound_call", 0.0), (0.5, "sms", 1.0)]
+)
+def test_cost_exponent_trades_acceptance_against_contact_cost(
+    exponent: float, best: str, p_best_sms: float
+) -> None:
+    found = posteriors(_call_against_sms(), Feedback(cost_exponent=exponent), "r", COSTS)
+    found = found.set_index("touchpoint")
+    assert found["weight"].idxmax() == best
+    assert found.loc["sms", "p_best"] == p_best_sms
+    # The expected contact cost of an order: smoothed reach x unit cost.
+    assert found.loc["outbound_call", "cost_per_order"] == 8_001 / 10_002 * 1.08
+    call = found.loc["outbound_call"]
+    assert call["efficiency"] == call["draw"] / call["cost_per_order"] ** exponent
+
+
+def test_without_costs_efficiency_is_the_acceptance_draw() -> None:
+    found = posteriors(_call_against_sms(), Feedback(cost_exponent=1.0), "r")
+    assert found["efficiency"].tolist() == found["draw"].tolist()
+    assert found["cost_per_order"].isna().all()
+
+
+def test_a_free_touchpoint_is_floored_not_divided_by_zero() -> None:
+    costs = COSTS | {"sms": 0.0}
+    found = posteriors(_call_against_sms(), Feedback(cost_exponent=1.0), "r", costs)
+    sms = found.set_index("touchpoint").loc["sms"]
+    assert sms["efficiency"] == sms["draw"] / 1e-4
+    # Of two touchpoints the weight is at most 2 (twice the mean); the call's is ~0.
+    assert round(sms["weight"], 3) == 2.0
