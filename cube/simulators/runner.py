@@ -77,16 +77,24 @@ def _expect(started: list[tuple[str, Any, Any]], kind: str) -> list[Any]:
     for name, process, conn in started:
         while not conn.poll(0.2):
             if not process.is_alive() and not conn.poll(0):
-                raise SimulatorError(f"simulator {name} exited ({process.exitcode}) silently")
+                raise _died(name, process, kind)
             if time.monotonic() > deadline:
                 raise SimulatorError(f"simulator {name} did not finish in {TIMEOUT_SECONDS}s")
-        got, payload = conn.recv()
+        try:
+            got, payload = conn.recv()
+        except EOFError:  # the process closed its end: it died before saying anything
+            process.join(timeout=5)
+            raise _died(name, process, kind) from None
         if got == "error":
             for _, other, _ in started:
                 other.terminate()
             raise SimulatorError(f"simulator failed: {payload}")
         payloads.append(payload)
     return payloads
+
+
+def _died(name: str, process: Any, kind: str) -> SimulatorError:
+    return SimulatorError(f"simulator {name} exited ({process.exitcode}) without sending '{kind}'")
 
 
 def _totals(reports: list[dict[str, Any]]) -> dict[str, int]:

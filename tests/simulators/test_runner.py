@@ -109,3 +109,20 @@ def test_a_seed_repeats_the_cycle(
         assert store_rows(again.api, states) == store_rows(cycle.api, states)
         assert again.report["systems"] == cycle.report["systems"]
         assert again.report["organic"]["purchases"] == cycle.report["organic"]["purchases"]
+
+
+def test_a_simulator_that_dies_is_named_with_its_exit_code() -> None:
+    import multiprocessing as mp
+    import os
+
+    from cube.simulators.client import SimulatorError
+    from cube.simulators.runner import _expect
+
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe()
+    process = ctx.Process(target=os._exit, args=(3,), name="sim-sms")
+    process.start()
+    child.close()
+    with pytest.raises(SimulatorError) as caught:
+        _expect([("sms", process, parent)], "paused")
+    assert str(caught.value) == "simulator sms exited (3) without sending 'paused'"
