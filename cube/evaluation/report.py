@@ -131,11 +131,32 @@ def summaries(reports_dir: Path) -> list[dict[str, Any]]:
 
 
 def read_metrics(reports_dir: Path, run_id: str) -> pd.DataFrame:
+    """A run's metrics table, in today's money definitions whenever it was written."""
     path = evaluation_dir(reports_dir) / run_id / "metrics.parquet"
     try:
-        return pd.read_parquet(path)
+        frame = pd.read_parquet(path)
     except (OSError, ValueError) as exc:
         raise InputError(f"{path}: unreadable metrics: {exc}") from None
+    return restated(frame)
+
+
+def restated(frame: pd.DataFrame) -> pd.DataFrame:
+    """Metrics written when cost included the commission (no `cost_with_commission`
+    column), restated so trends and the knowledge base compare like with like: cost is
+    the contact cost, value and ROI follow, and the old ratio becomes ROI with commission."""
+    if "cost_with_commission" in frame.columns or "contact_cost" not in frame.columns:
+        return frame
+    from cube.evaluation import stats
+
+    out = frame.copy()
+    out["cost_with_commission"] = out["cost"]
+    out["roi_with_commission"] = out["roi"]
+    out["cost"] = out["contact_cost"]
+    out["value"] = out["revenue"] - out["cost"]
+    out["roi"] = stats.proportion(out["revenue"], out["cost"])
+    if "touchpoint_value" in out.columns:
+        out["touchpoint_value"] = out["touchpoint_value"] + out["commission_paid"]
+    return out
 
 
 def history(

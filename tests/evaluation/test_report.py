@@ -210,3 +210,21 @@ def test_ticks_are_round_and_cover_the_range() -> None:
         "#08306b",
         "#ffffff",
     )
+
+
+def test_metrics_written_with_commission_in_cost_are_restated() -> None:
+    from cube.evaluation.report import restated
+
+    earlier = pd.DataFrame(
+        {"revenue": [240.0, 0.0], "contact_cost": [5.4, 0.0], "commission_paid": [6.0, 0.0],
+         "cost": [11.4, 0.0], "value": [228.6, 0.0], "roi": [240 / 11.4, float("nan")],
+         "touchpoint_value": [3.0, 0.0]}
+    )  # fmt: skip
+    out = restated(earlier)
+    assert out["cost"].tolist() == [5.4, 0.0]
+    assert out["value"].tolist() == [234.6, 0.0]
+    assert out["roi"].iloc[0] == 240 / 5.4 and pd.isna(out["roi"].iloc[1])
+    assert out["cost_with_commission"].tolist() == [11.4, 0.0]
+    assert out["roi_with_commission"].iloc[0] == 240 / 11.4
+    assert out["touchpoint_value"].tolist() == [9.0, 0.0]
+    assert restated(out) is out  # today's tables pass through
