@@ -139,5 +139,10 @@ def order_id(
     run_id: str, subscriber_id: int, strategy_id: str, product_id: str, touchpoint: str
 ) -> str:
     """The deterministic order id (Spark computes the same with sha2 over the joined parts)."""
-    text = "|".join((run_id, str(subscriber_id), strategy_id, product_id, touchpoint))
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
+    return order_id_of_key("|".join((run_id, str(subscriber_id), strategy_id, product_id,
+                                     touchpoint)))  # fmt: skip
+
+
+def order_id_of_key(key: str) -> str:
+    """The order id of "run|subscriber|strategy|product|touchpoint"."""
+    return hashlib.sha256(key.encode()).hexdigest()[:24]

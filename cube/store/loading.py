@@ -1,6 +1,7 @@
 """Load a match run's work orders into the store: bulk, idempotent per run, atomic.
 
-Everything happens in one transaction: the run row, the orders (COPY on PostgreSQL,
+Everything happens in one transaction: the run row, the orders (on PostgreSQL a COPY
+into the run's own partition, indexed in bulk and then attached: cube.store.partitions;
 executemany on SQLite), the supersede of older strategy versions, withdrawal of
 orders whose subscriber opted out on that touchpoint, and the product exclusions.
 Batches are checked as they stream in, so a bad row anywhere aborts the whole load
@@ -23,7 +24,8 @@ from pydantic import ValidationError
 from cube.contract import TOUCHPOINTS
 from cube.errors import InputError
 from cube.products import ConflictGraph
-from cube.runs import WORK_ORDERS, RunManifest
+from cube.runs import WORK_ORDERS, RunManifest, order_id_of_key
+from cube.store import partitions
 from cube.store.backend import Backend, PgTx, Tx
 from cube.store.errors import ConflictError
 from cube.store.model import LoadReport, to_us
@@ -134,7 +136,7 @@ def _load_new(
         "INSERT INTO run_strategies (run_id, strategy_id, strategy_version) VALUES (?, ?, ?)",
         [(manifest.run_id, s.id, s.version) for s in manifest.strategies],
     )
-    orders, subscribers = _insert_orders(tx, source, manifest.run_id)
+    orders = _insert_orders(tx, source, manifest.run_id)
     expected = manifest.counts.get("work_orders")
     if expected is not None and expected != orders:
         raise InputError(f"{source}: {orders} rows but manifest.json counts {expected}")
@@ -149,7 +151,6 @@ def _load_new(
         "AND work_orders.run_id = ? AND work_orders.state = 'open'",
         ["subscriber opted out on this touchpoint", now_us, manifest.run_id],
     )
-    _add_subscribers(tx, subscribers)
     if conflicts is not None:
         _replace_exclusions(tx, conflicts)
     tx.run("UPDATE runs SET orders = ? WHERE run_id = ?", [orders, manifest.run_id])
@@ -186,6 +187,28 @@ def _replace_exclusions(tx: Tx, conflicts: ConflictGraph) -> None:
     )
 
 
+def _insert_orders(tx: Tx, source: Path, run_id: str) -> int:
+    """Insert the run's orders and their subscribers' guard rows; returns the count."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    counter = [0]
+    seen: list[pa.Array] = []
+
+    def keep(batch: pa.Table) -> pa.Table:
+        seen.append(pc.unique(batch["subscriber_id"]))
+        return batch
+
+    batches = map(keep, _batches(source, run_id, counter))
+    if isinstance(tx, PgTx):
+        _insert_postgres(tx, batches, run_id)
+    else:
+        _insert_sqlite(tx, batches)
+    subscribers = pc.unique(pa.chunked_array(seen, pa.int64())).to_pylist() if seen else []
+    _add_subscribers(tx, subscribers)
+    return counter[0]
+
+
 def _add_subscribers(tx: Tx, subscribers: list[int]) -> None:
     """Guard rows for the run's subscribers (one set-based statement on PostgreSQL)."""
     if isinstance(tx, PgTx):
@@ -201,25 +224,16 @@ def _add_subscribers(tx: Tx, subscribers: list[int]) -> None:
     )
 
 
-def _insert_orders(tx: Tx, source: Path, run_id: str) -> tuple[int, list[int]]:
-    """Insert the run's orders; returns their count and their distinct subscribers."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    counter = [0]
-    seen: list[pa.Array] = []
-
-    def keep(batch: pa.Table) -> pa.Table:
-        seen.append(pc.unique(batch["subscriber_id"]))
-        return batch
-
-    batches = map(keep, _batches(source, run_id, counter))
-    if isinstance(tx, PgTx):
-        tx.copy_csv("work_orders", DB_COLUMNS, map(_csv, batches))
-    else:
-        _insert_sqlite(tx, batches)
-    subscribers = pc.unique(pa.chunked_array(seen, pa.int64())).to_pylist() if seen else []
-    return counter[0], subscribers
+def _insert_postgres(tx: PgTx, batches: Iterator[pa.Table], run_id: str) -> None:
+    """COPY into the run's own table, then index it and attach it (cube.store.partitions)."""
+    table = partitions.create_empty(tx, run_id)
+    tx.copy_csv(table, DB_COLUMNS, map(_csv, batches))
+    partitions.build_indexes(tx, table)
+    partitions.attach(tx, table, run_id)
+    # Statistics for the rest of this transaction's statements (the planner sees them
+    # before commit; without them the opt-out withdrawal scans the whole run); the
+    # whole table is analysed after the commit.
+    tx.run(f"ANALYZE {table}")
 
 
 def _insert_sqlite(tx: Tx, batches: Iterator[pa.Table]) -> None:
@@ -304,6 +318,14 @@ def _check_values(table: pa.Table, source: Path, run_id: str, first_row: int) ->
             "expires_at is not after issued_at",
         ),
     )
+    expected = _order_ids(table)
+    checks += (
+        (
+            "order_id",
+            pc.not_equal(table["order_id"], expected),
+            "order_id is not sha256(run|subscriber|strategy|product|touchpoint)[:24]",
+        ),
+    )
     for column, bad, message in checks:
         if pc.any(bad).as_py():
             index = pc.index(bad, True).as_py()
@@ -312,3 +334,15 @@ def _check_values(table: pa.Table, source: Path, run_id: str, first_row: int) ->
                 f"{source}: row {first_row + index}: {column}: {message} "
                 f"({json.dumps(value, default=str)})"
             )
+
+
+def _order_ids(table: pa.Table) -> pa.Array:
+    """Each row's id per the contract (cube.runs.order_id). Checking it keeps order ids
+    unique across runs by construction: on PostgreSQL each run has its own partition,
+    whose primary key covers its own rows only (cube.store.partitions)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parts = ("run_id", "subscriber_id", "strategy_id", "product_id", "touchpoint")
+    keys = pc.binary_join_element_wise(*(pc.cast(table[p], pa.string()) for p in parts), "|")
+    return pa.array([order_id_of_key(k) for k in keys.to_pylist()], pa.string())

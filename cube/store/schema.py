@@ -10,18 +10,24 @@ Times are BIGINT microseconds since the epoch (`*_us`); see cube.store.model.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cube.contract import TOUCHPOINTS
 from cube.store.backend import Backend, Tx
 from cube.store.model import STATES
+from cube.store.partitions import INDEXES, PARENT, PRIMARY_KEY, index_sql, move_into_partitions
 
 
 @dataclass(frozen=True)
 class Migration:
+    """Statements run in order, then `then` (a step that needs data, e.g. one partition
+    per existing run), all in the migration's transaction."""
+
     version: int
     name: str
     sql: str
+    then: Callable[[Tx], None] | None = None
 
     def statements(self) -> list[str]:
         return [s.strip() for s in self.sql.split(";") if s.strip()]
@@ -152,11 +158,33 @@ CREATE INDEX work_orders_open_queue ON work_orders (touchpoint, score DESC, orde
     WHERE state = 'open'
 """
 
+# PostgreSQL: one partition per run, so a load copies into a bare table and builds its
+# indexes in bulk (cube.store.partitions). The rows already loaded move to their runs'
+# partitions.
+_OLD = "work_orders_unpartitioned"
+_PARTITIONED = ";\n".join(
+    [
+        f"ALTER TABLE {PARENT} RENAME TO {_OLD}",
+        f"ALTER TABLE {_OLD} RENAME CONSTRAINT {PARENT}_pkey TO {_OLD}_pkey",
+        *(f"ALTER INDEX {PARENT}_{name} RENAME TO {_OLD}_{name}" for name in INDEXES),
+        f"CREATE TABLE {PARENT} (LIKE {_OLD} INCLUDING DEFAULTS INCLUDING CONSTRAINTS) "
+        "PARTITION BY LIST (run_id)",
+        f"ALTER TABLE {PARENT} ADD PRIMARY KEY ({PRIMARY_KEY})",
+        *(index_sql(PARENT, name) for name in INDEXES),
+    ]
+)
+
+
+def _move_rows(tx: Tx) -> None:
+    move_into_partitions(tx, _OLD)
+
+
 MIGRATIONS: dict[str, tuple[Migration, ...]] = {
     "sqlite": (Migration(1, "init", _INIT), Migration(2, "open queue index", _QUEUE)),
     "postgresql": (
         Migration(1, "init", _INIT + ";\n" + _PG_TUNE),
         Migration(2, "open queue index", _QUEUE),
+        Migration(3, "work orders partitioned by run", _PARTITIONED, then=_move_rows),
     ),
 }
 
@@ -187,6 +215,8 @@ def migrate(backend: Backend) -> list[int]:
                 continue
             for statement in migration.statements():
                 tx.run(statement)
+            if migration.then is not None:
+                migration.then(tx)
             tx.run(
                 "INSERT INTO schema_version (version, name, applied_us) VALUES (?, ?, ?)",
                 [migration.version, migration.name, int(time.time() * 1_000_000)],

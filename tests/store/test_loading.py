@@ -54,12 +54,28 @@ def test_bad_row_mid_load_leaves_previous_state(store: Store, runs_dir: Path) ->
     assert [r.run_id for r in store.runs(ADMIN)] == ["r1"]
 
 
-def test_database_failure_mid_load_leaves_previous_state(store: Store, runs_dir: Path) -> None:
-    """An order id already owned by another run fails inside the database, after rows of
-    the new run went in: the whole load rolls back."""
+def test_an_order_id_not_derived_from_its_run_is_refused(store: Store, runs_dir: Path) -> None:
+    """Another run's order id (or any id not made from the order's own run, subscriber,
+    strategy, product and touchpoint) is refused, so ids stay unique across runs."""
     store.load_run(write_run(runs_dir, "r1", [[order("r1", 1)]]))
-    clash = order("r2", 7) | {"order_id": order("r1", 1)["order_id"]}
+    taken = order("r1", 1)["order_id"]
+    clash = order("r2", 7) | {"order_id": taken}
     run = write_run(runs_dir, "r2", [[order("r2", s) for s in range(2, 6)], [clash]])
+    with pytest.raises(InputError) as err:
+        store.load_run(run)
+    assert str(err.value) == (
+        f"{run / 'work_orders'}: row 5: order_id: order_id is not "
+        f'sha256(run|subscriber|strategy|product|touchpoint)[:24] ("{taken}")'
+    )
+    assert _states(store) == {"outbound_call": {"open": 1}}
+    assert [r.run_id for r in store.runs(ADMIN)] == ["r1"]
+
+
+def test_database_failure_mid_load_leaves_previous_state(store: Store, runs_dir: Path) -> None:
+    """An order twice in one run fails inside the database, after rows of the new run
+    went in: the whole load rolls back."""
+    store.load_run(write_run(runs_dir, "r1", [[order("r1", 1)]]))
+    run = write_run(runs_dir, "r2", [[order("r2", s) for s in range(2, 6)], [order("r2", 3)]])
     with pytest.raises(InputError) as err:
         store.load_run(run)
     message = str(err.value)

@@ -4,26 +4,53 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cube.store import Store, schema
+from cube.store import Store, loading, schema
 from cube.store.backend import Tx, open_backend
 from tests.store.builder import order, write_run
 from tests.store.conftest import NOW, FakeClock, principal
 
+LATEST = {"sqlite": 2, "postgresql": 3}
+
 
 def test_migrate_twice_applies_nothing_the_second_time(store: Store) -> None:
-    assert store.schema_version() == (2, 2)
+    latest = LATEST[store.backend.name]
+    assert store.schema_version() == (latest, latest)
     assert store.migrate() == []
-    assert store.schema_version() == (2, 2)
+    assert store.schema_version() == (latest, latest)
 
 
 def test_fresh_database_reports_version_zero_until_migrated(database_url: str) -> None:
     fresh = Store(open_backend(database_url))
     try:
-        assert fresh.schema_version() == (0, 2)
-        assert fresh.migrate() == [1, 2]
-        assert fresh.schema_version() == (2, 2)
+        latest = LATEST[fresh.backend.name]
+        assert fresh.schema_version() == (0, latest)
+        assert fresh.migrate() == list(range(1, latest + 1))
+        assert fresh.schema_version() == (latest, latest)
     finally:
         fresh.close()
+
+
+def _rows_as_version_1_loaded_them(tx: Tx, run_dir: Path) -> None:
+    """What a version-1 store held after loading `run_dir`: its run row, guard rows and
+    orders, written with plain INSERTs (today's loader needs today's schema)."""
+    manifest, sha = loading.read_manifest(run_dir)
+    tx.run(
+        "INSERT INTO runs (run_id, period, snapshot_date, manifest_sha256, manifest, orders, "
+        "loaded_us) VALUES (?, ?, ?, ?, ?, 0, 0)",
+        [manifest.run_id, manifest.period, manifest.snapshot_date.isoformat(), sha,
+         manifest.model_dump_json()],
+    )  # fmt: skip
+    tx.many(
+        "INSERT INTO run_strategies (run_id, strategy_id, strategy_version) VALUES (?, ?, ?)",
+        [(manifest.run_id, s.id, s.version) for s in manifest.strategies],
+    )
+    columns = loading.DB_COLUMNS
+    sql = f"INSERT INTO work_orders ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    for batch in loading._batches(run_dir / "work_orders", manifest.run_id, [0]):
+        rows = list(zip(*(batch.column(c).to_pylist() for c in columns), strict=True))
+        tx.many(sql, rows)
+        subscribers = sorted(set(batch.column("subscriber_id").to_pylist()))
+        tx.many("INSERT INTO subscribers (subscriber_id) VALUES (?)", [(s,) for s in subscribers])
 
 
 def test_upgrade_from_version_1_keeps_orders_in_queue_order(
@@ -31,20 +58,24 @@ def test_upgrade_from_version_1_keeps_orders_in_queue_order(
 ) -> None:
     backend = open_backend(database_url)
     init = schema.MIGRATIONS[backend.name][0]
+    run_dir = write_run(runs_dir, "r1", [[order("r1", s, score=s / 10) for s in (1, 2, 3)]])
 
     def install_version_1(tx: Tx) -> None:
         schema.current_version(tx)
         for statement in init.statements():
             tx.run(statement)
         tx.run("INSERT INTO schema_version (version, name, applied_us) VALUES (1, 'init', 0)")
+        _rows_as_version_1_loaded_them(tx, run_dir)
 
     backend.transact(install_version_1)
     old = Store(backend, clock=FakeClock(NOW))
     try:
-        rows = [order("r1", s, score=s / 10) for s in (1, 2, 3)]
-        old.load_run(write_run(runs_dir, "r1", [rows]))
-        assert old.migrate() == [2]
+        assert old.migrate() == list(range(2, LATEST[backend.name] + 1))
         lease = old.lease(principal(), "outbound_call", 2)
         assert [o.subscriber_id for o in lease.orders] == [3, 2]
+        # The next run loads beside the moved one (on PostgreSQL: its own partition).
+        old.load_run(write_run(runs_dir, "r2", [[order("r2", 9, score=0.95)]]))
+        again = old.lease(principal(), "outbound_call", 5)
+        assert [o.subscriber_id for o in again.orders] == [9, 1]
     finally:
         old.close()

@@ -1,0 +1,81 @@
+"""PostgreSQL: `work_orders` is partitioned by run, one partition per loaded run.
+
+Why: keeping six indexes up to date row by row is most of a bulk load (a 1M-order
+`COPY` takes 4.4 s into a bare table and 18.8 s into the indexed one; building the
+indexes afterwards takes 5.6 s). So a run's orders are copied into a fresh table, its
+indexes are built in bulk, and the table is attached as the run's partition, all in
+the load's transaction: a failed load leaves no partition behind.
+
+The partition's indexes match the parent's partitioned indexes (`INDEXES`), so
+attaching adopts them instead of building new ones. The primary key includes the
+partition key, as PostgreSQL requires: (order_id, run_id). Order ids are derived from
+the run id among other things, so they stay unique across runs; lookups by order id
+use the key's leading column in every partition.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from cube.store.backend import Tx
+
+PARENT = "work_orders"
+# name -> (columns, predicate): the parent's partitioned indexes, and each partition's.
+INDEXES: dict[str, tuple[str, str]] = {
+    "subscriber": ("subscriber_id, touchpoint", ""),
+    "leases": ("lease_expires_us", "state = 'leased'"),
+    "expiry": ("expires_us", "state = 'open'"),
+    "strategy": ("strategy_id, strategy_version", "state = 'open'"),
+    "open_queue": ("touchpoint, score DESC, order_id", "state = 'open'"),
+}
+PRIMARY_KEY = "order_id, run_id"
+# Orders are updated in place many times: room on each page for heap-only updates.
+FILLFACTOR = 80
+
+
+def partition_name(run_id: str) -> str:
+    """The run's partition: a fixed-length name whatever characters the run id has."""
+    return f"{PARENT}_{hashlib.md5(run_id.encode()).hexdigest()}"
+
+
+def index_sql(table: str, name: str) -> str:
+    columns, predicate = INDEXES[name]
+    where = f" WHERE {predicate}" if predicate else ""
+    return f"CREATE INDEX {table}_{name} ON {table} ({columns}){where}"
+
+
+def create_empty(tx: Tx, run_id: str) -> str:
+    """A bare table shaped like the parent, for the run's rows; returns its name."""
+    table = partition_name(run_id)
+    tx.run(
+        f"CREATE TABLE {table} (LIKE {PARENT} INCLUDING DEFAULTS INCLUDING CONSTRAINTS) "
+        f"WITH (fillfactor = {FILLFACTOR})"
+    )
+    return table
+
+
+def build_indexes(tx: Tx, table: str) -> None:
+    """The partition's primary key and indexes, built in bulk over its rows."""
+    tx.run(f"ALTER TABLE {table} ADD PRIMARY KEY ({PRIMARY_KEY})")
+    for name in INDEXES:
+        tx.run(index_sql(table, name))
+
+
+def attach(tx: Tx, table: str, run_id: str) -> None:
+    """Attach the indexed table as the run's partition (its indexes are adopted)."""
+    # The bound is a literal in DDL (no parameters); run ids are checked by the run
+    # manifest, and quotes are doubled all the same.
+    literal = run_id.replace("'", "''")
+    tx.run(f"ALTER TABLE {PARENT} ATTACH PARTITION {table} FOR VALUES IN ('{literal}')")
+
+
+def move_into_partitions(tx: Tx, old: str) -> None:
+    """Migration: give every run in `old` its partition and move its rows there."""
+    for (run_id,) in tx.rows(f"SELECT DISTINCT run_id FROM {old} ORDER BY run_id"):
+        literal = str(run_id).replace("'", "''")
+        tx.run(
+            f"CREATE TABLE {partition_name(str(run_id))} PARTITION OF {PARENT} "
+            f"FOR VALUES IN ('{literal}') WITH (fillfactor = {FILLFACTOR})"
+        )
+    tx.run(f"INSERT INTO {PARENT} SELECT * FROM {old}")
+    tx.run(f"DROP TABLE {old}")
