@@ -121,12 +121,16 @@ class StrategyRef(BaseModel):
     sha256: str
 
 
+# A run id names directories and the store's partitions: no separators, never hidden.
+RUN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+
+
 class RunManifest(BaseModel):
     """manifest.json of a match run: written last, so its presence means the run is whole."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    run_id: str
+    run_id: str = Field(pattern=RUN_ID_PATTERN)
     period: str
     snapshot_date: dt.date
     created_at: dt.datetime

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from cube import runs
 from cube.errors import InputError
 
 HEADLINE = (
@@ -46,7 +47,7 @@ HEADLINE = (
 
 REPORT_FILE = "report.html"
 # A run id as a directory name: no separators, never hidden (staging dirs start with '.').
-RUN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+RUN_ID_PATTERN = runs.RUN_ID_PATTERN
 
 
 def evaluation_dir(reports_dir: Path) -> Path:

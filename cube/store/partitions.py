@@ -8,9 +8,11 @@ the load's transaction: a failed load leaves no partition behind.
 
 The partition's indexes match the parent's partitioned indexes (`INDEXES`), so
 attaching adopts them instead of building new ones. The primary key includes the
-partition key, as PostgreSQL requires: (order_id, run_id). Order ids are derived from
-the run id among other things, so they stay unique across runs; lookups by order id
-use the key's leading column in every partition.
+partition key, as PostgreSQL requires: (order_id, run_id), so the database keeps order
+ids unique within a run only. Across runs they are unique by construction: the loader
+refuses any order id that is not sha256 of its run, subscriber, strategy, product and
+touchpoint (cube.runs.order_id). Lookups by order id use the key's leading column in
+every partition.
 """
 
 from __future__ import annotations
@@ -63,19 +65,21 @@ def build_indexes(tx: Tx, table: str) -> None:
 
 def attach(tx: Tx, table: str, run_id: str) -> None:
     """Attach the indexed table as the run's partition (its indexes are adopted)."""
-    # The bound is a literal in DDL (no parameters); run ids are checked by the run
-    # manifest, and quotes are doubled all the same.
-    literal = run_id.replace("'", "''")
-    tx.run(f"ALTER TABLE {PARENT} ATTACH PARTITION {table} FOR VALUES IN ('{literal}')")
+    tx.run(f"ALTER TABLE {PARENT} ATTACH PARTITION {table} FOR VALUES IN ({_literal(run_id)})")
 
 
 def move_into_partitions(tx: Tx, old: str) -> None:
     """Migration: give every run in `old` its partition and move its rows there."""
     for (run_id,) in tx.rows(f"SELECT DISTINCT run_id FROM {old} ORDER BY run_id"):
-        literal = str(run_id).replace("'", "''")
         tx.run(
             f"CREATE TABLE {partition_name(str(run_id))} PARTITION OF {PARENT} "
-            f"FOR VALUES IN ('{literal}') WITH (fillfactor = {FILLFACTOR})"
+            f"FOR VALUES IN ({_literal(str(run_id))}) WITH (fillfactor = {FILLFACTOR})"
         )
     tx.run(f"INSERT INTO {PARENT} SELECT * FROM {old}")
     tx.run(f"DROP TABLE {old}")
+
+
+def _literal(run_id: str) -> str:
+    """The run id as an SQL string literal: partition bounds in DDL take no parameters,
+    and a run id is any string, so its quotes are doubled."""
+    return "'" + run_id.replace("'", "''") + "'"

@@ -134,3 +134,15 @@ def test_exclusions_are_replaced_by_each_load_that_brings_them(
         write=False,
     )
     assert [tuple(r) for r in rows] == [("B", "C"), ("C", "B")]
+
+
+def test_a_run_id_that_cannot_name_a_partition_is_refused(store: Store, runs_dir: Path) -> None:
+    run = write_run(runs_dir, "r1", [[order("r1", 1)]])
+    manifest = run / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"run_id": "r1"', '"run_id": "r1\'%"'))
+    with pytest.raises(InputError) as err:
+        store.load_run(run)
+    assert str(err.value) == (
+        f"{manifest}: run_id: String should match pattern '^[A-Za-z0-9][A-Za-z0-9._-]{{0,127}}$'"
+    )
+    assert store.runs(ADMIN) == []
