@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from cube.cli.output import JSON_HELP, date_option, emit, out, stage
+from cube.cli.output import JSON_HELP, date_option, emit, out, ratio, stage
 from cube.settings import get_settings
 
 app = typer.Typer(no_args_is_help=True)
@@ -89,7 +89,7 @@ def _show_run(data: dict[str, Any]) -> None:
                 _interval(row, "conversion"),
                 _interval(row, "uplift"),
                 {True: "yes", False: "no", None: "-"}[row["significant"]],
-                "-" if row["roi"] is None else f"{row['roi']:.2f}",
+                ratio(row["roi"]),
                 f"{row['value']:,.0f}",
                 "-" if row["policy_score"] is None else f"{row['policy_score']:.0f}",
             )
@@ -138,7 +138,7 @@ def _show_history(rows: list[dict[str, Any]]) -> None:
             f"{r['contacted']:,}",
             _pct(r["conversion"]),
             "-" if r["uplift"] is None else f"{r['uplift']:+.1%}",
-            "-" if r["roi"] is None else f"{r['roi']:.2f}",
+            ratio(r["roi"]),
             "-" if r["policy_score"] is None else f"{r['policy_score']:.0f}",
         )
     out.print(table)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from cube.cli.output import JSON_HELP, emit, out, stage
+from cube.cli.output import JSON_HELP, emit, out, ratio, stage
 from cube.errors import ConfigError
 from cube.settings import Settings, get_settings
 
@@ -119,10 +119,6 @@ def forecast(
     emit(data, as_json, lambda: _show_forecast(data))
 
 
-def _ratio(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
-
-
 def _show_forecast(data: dict[str, Any]) -> None:
     where = data["region"] or "all regions"
     out.print(f"forecast of {data['strategy_id']} on {where}, {data['run_date']}")
@@ -140,9 +136,9 @@ def _show_forecast(data: dict[str, Any]) -> None:
             f"{row['acceptances']:,.1f}",
             f"{row['revenue']:,.0f}",
             f"{row['cost']:,.0f}",
-            _ratio(row["roi"]),
+            ratio(row["roi"]),
             f"{row['commission']:,.0f}",
-            _ratio(row["roi_with_commission"]),
+            ratio(row["roi_with_commission"]),
         )
     out.print(table)
     for use in data["capacity"]:

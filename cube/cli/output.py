@@ -28,6 +28,11 @@ def date_option(name: str, help: str) -> Any:
     return typer.Option(name, formats=["%Y-%m-%d"], help=help)
 
 
+def ratio(value: float | None) -> str:
+    """A ratio (ROI and the like) to two decimals; '-' when there is none."""
+    return "-" if value is None else f"{value:.2f}"
+
+
 def emit(data: Any, as_json: bool, human: Callable[[], None] | None = None) -> None:
     """Print `data` as JSON, or call `human` to render it for a person."""
     if as_json or human is None:

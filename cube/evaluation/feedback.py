@@ -84,7 +84,8 @@ def posteriors(
     pooled = pooled.reset_index()
     alpha = feedback.prior.alpha + pooled["accepted"].to_numpy(dtype=float)
     beta = feedback.prior.beta + (pooled["issued"] - pooled["accepted"]).to_numpy(dtype=float)
-    divisor = _cost_divisor(pooled, feedback, cost_per_contact)
+    cost = _cost_per_order(pooled, cost_per_contact)
+    divisor = _cost_divisor(cost, feedback.cost_exponent)
     rng = np.random.default_rng(seed_for(run_id))
     draw = rng.beta(alpha, beta) if len(pooled) else np.array([])
     out = pooled.assign(
@@ -92,7 +93,7 @@ def posteriors(
         beta=beta,
         mean=alpha / (alpha + beta),
         draw=draw,
-        cost_per_order=_cost_per_order(pooled, cost_per_contact),
+        cost_per_order=cost,
         efficiency=draw / divisor,
         weight=1.0,
         p_best=0.0,
@@ -122,14 +123,12 @@ def _cost_per_order(
     return reach * unit
 
 
-def _cost_divisor(
-    pooled: pd.DataFrame, feedback: Feedback, cost_per_contact: Mapping[str, float] | None
-) -> np.ndarray:
-    """(cost per order) ^ cost_exponent; a free touchpoint's cost is floored at MIN_COST."""
-    if cost_per_contact is None or feedback.cost_exponent == 0:
-        return np.ones(len(pooled))
-    cost = np.maximum(_cost_per_order(pooled, cost_per_contact), MIN_COST)
-    return cost**feedback.cost_exponent
+def _cost_divisor(cost: np.ndarray, exponent: float) -> np.ndarray:
+    """(cost per order) ^ exponent, 1 without costs; a free touchpoint's cost is floored
+    at MIN_COST."""
+    if exponent == 0 or np.isnan(cost).all():
+        return np.ones(len(cost))
+    return np.maximum(cost, MIN_COST) ** exponent
 
 
 def _p_best(

@@ -264,7 +264,7 @@ def _result_row(strategy_id: str, r: dict[str, Any]) -> str:
         money(r["revenue"]),
         money(r["cost"]),
         money(r["value"]),
-        "-" if r["roi"] is None else f"{r['roi']:.2f}",
+        _ratio_or(r["roi"]),
         "-" if r["policy_score"] is None else f"{r['policy_score']:.0f}",
     ]
     strong = ' style="font-weight:600"' if r["touchpoint"] == "all" else ""

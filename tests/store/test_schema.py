@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cube.store import Store, loading, schema
+import pytest
+
+from cube.store import Store, loading, partitions, schema
 from cube.store.backend import Tx, open_backend
 from tests.store.builder import order, write_run
 from tests.store.conftest import NOW, FakeClock, principal
@@ -79,3 +81,23 @@ def test_upgrade_from_version_1_keeps_orders_in_queue_order(
         assert [o.subscriber_id for o in again.orders] == [9, 1]
     finally:
         old.close()
+
+
+def test_a_loaded_partition_has_exactly_the_parents_indexes(store: Store, runs_dir: Path) -> None:
+    """The loader's index set (cube.store.partitions.INDEXES) matches the parent's: every
+    index it builds is adopted on attach and none had to be built by the attach."""
+    if store.backend.name != "postgresql":
+        pytest.skip("work_orders is partitioned on PostgreSQL only")
+    store.load_run(write_run(runs_dir, "r1", [[order("r1", 1)]]))
+    table = partitions.partition_name("r1")
+    rows = store.backend.transact(
+        lambda tx: tx.rows(
+            "SELECT c.relname, inh.inhparent IS NOT NULL FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid "
+            "LEFT JOIN pg_inherits inh ON inh.inhrelid = i.indexrelid "
+            "WHERE i.indrelid = CAST(? AS regclass)",
+            [table],
+        )
+    )
+    names = {f"{table}_pkey", *(f"{table}_{n}" for n in partitions.INDEXES)}
+    assert {str(name): bool(adopted) for name, adopted in rows} == dict.fromkeys(names, True)
