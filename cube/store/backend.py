@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from cube.store.errors import StoreError
+from cube.store.readahead import ReadAhead
 
 T = TypeVar("T")
 Params = Sequence[Any]
@@ -153,10 +154,16 @@ class PgTx(Tx):
         self.rows("SELECT pg_advisory_xact_lock(?)", [key])
 
     def copy_csv(self, table: str, columns: Sequence[str], chunks: Iterator[bytes]) -> None:
-        """COPY CSV chunks into `table` (the bulk path: no per-row round trips)."""
+        """COPY CSV chunks into `table` (the bulk path: no per-row round trips).
+
+        The chunks are produced one or two ahead in a thread: a chunk's checks and CSV
+        take the client about as long as the server takes to parse the previous one,
+        and `write` blocks until the server has taken it, so in one thread the two
+        would mostly take turns. A failure on either side stops both and aborts the COPY.
+        """
         statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
-        with self.conn.cursor().copy(statement) as copy:
-            for chunk in chunks:
+        with ReadAhead(chunks) as ahead, self.conn.cursor().copy(statement) as copy:
+            for chunk in ahead:
                 copy.write(chunk)
 
     def _sql(self, sql: str) -> str:

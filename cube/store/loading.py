@@ -92,11 +92,6 @@ def load_run(
             raise
         detail = " ".join(str(exc).split())
         raise InputError(f"{source}: rejected by the database, nothing loaded: {detail}") from exc
-    if report.loaded and backend.name == "postgresql":
-        # Fresh statistics now, not whenever autovacuum gets to it: without them the
-        # planner misjudges the region-prefix filter and scans and sorts the whole queue
-        # on every lease (1.5 s instead of 0.07 s per lease of 500 at 1M open orders).
-        backend.transact(lambda tx: tx.run("ANALYZE work_orders"))
     return report
 
 
@@ -164,16 +159,33 @@ def _load_new(
 
 
 def _supersede(tx: Tx, manifest: RunManifest, now_us: int) -> int:
-    """Retire open orders of every older version of the run's strategies."""
+    """Retire open orders of every older version of the run's strategies.
+
+    Only the runs that loaded an older version are searched: on PostgreSQL that prunes
+    the statement to their partitions, which have no index by strategy (building one
+    cost every load a second per million orders, and every state change an index entry,
+    to serve this statement, which has work only when a strategy changes version).
+    """
     total = 0
     for ref in manifest.strategies:
         newest = tx.rows(
             "SELECT MAX(strategy_version) FROM run_strategies WHERE strategy_id = ?", [ref.id]
         )[0][0]
+        older = [
+            r[0]
+            for r in tx.rows(
+                "SELECT run_id FROM run_strategies WHERE strategy_id = ? "
+                "AND strategy_version < ? ORDER BY run_id",
+                [ref.id, newest],
+            )
+        ]
+        if not older:
+            continue
+        in_runs, run_params = tx.in_list("run_id", older)
         total += tx.run(
             "UPDATE work_orders SET state = 'superseded', state_reason = ?, state_us = ? "
-            "WHERE strategy_id = ? AND strategy_version < ? AND state = 'open'",
-            [f"strategy {ref.id} version {newest} loaded", now_us, ref.id, newest],
+            f"WHERE {in_runs} AND strategy_id = ? AND strategy_version < ? AND state = 'open'",
+            [f"strategy {ref.id} version {newest} loaded", now_us, *run_params, ref.id, newest],
         )
     return total
 
@@ -204,7 +216,10 @@ def _insert_orders(tx: Tx, source: Path, run_id: str) -> int:
         _insert_postgres(tx, batches, run_id)
     else:
         _insert_sqlite(tx, batches)
-    subscribers = pc.unique(pa.chunked_array(seen, pa.int64())).to_pylist() if seen else []
+    # Sorted: the guard rows' key index then grows at its right edge (half the time of
+    # inserting 500k ids in a run's order).
+    unique = pc.unique(pa.chunked_array(seen, pa.int64())) if seen else pa.array([], pa.int64())
+    subscribers = pc.take(unique, pc.sort_indices(unique)).to_pylist()
     _add_subscribers(tx, subscribers)
     return counter[0]
 
@@ -212,11 +227,22 @@ def _insert_orders(tx: Tx, source: Path, run_id: str) -> int:
 def _add_subscribers(tx: Tx, subscribers: list[int]) -> None:
     """Guard rows for the run's subscribers (one set-based statement on PostgreSQL)."""
     if isinstance(tx, PgTx):
-        tx.run(
-            "INSERT INTO subscribers (subscriber_id) SELECT unnest(?::bigint[]) "
-            "ON CONFLICT DO NOTHING",
+        # Only loads write guard rows; this lock (which row locks do not conflict with)
+        # makes the new ones this load's alone until it commits, so they can be copied
+        # instead of inserted one conflict check at a time. Measured at 500k subscribers:
+        # 1.5 s all new and 0.6 s all known, against 1.9 s and 1.0-1.6 s for
+        # INSERT ... ON CONFLICT DO NOTHING.
+        tx.run("LOCK TABLE subscribers IN SHARE ROW EXCLUSIVE MODE")
+        new = tx.rows(
+            "SELECT s FROM unnest(?::bigint[]) s "
+            "WHERE NOT EXISTS (SELECT 1 FROM subscribers x WHERE x.subscriber_id = s)",
             [subscribers],
         )
+        if new:
+            ids = sorted(int(r[0]) for r in new)
+            tx.copy_csv(
+                "subscribers", ("subscriber_id",), iter(["\n".join(map(str, ids)).encode() + b"\n"])
+            )
         return
     tx.many(
         "INSERT INTO subscribers (subscriber_id) VALUES (?) ON CONFLICT DO NOTHING",

@@ -27,7 +27,6 @@ INDEXES: dict[str, tuple[str, str]] = {
     "subscriber": ("subscriber_id, touchpoint", ""),
     "leases": ("lease_expires_us", "state = 'leased'"),
     "expiry": ("expires_us", "state = 'open'"),
-    "strategy": ("strategy_id, strategy_version", "state = 'open'"),
     "open_queue": ("touchpoint, score DESC, order_id", "state = 'open'"),
 }
 PRIMARY_KEY = "order_id, run_id"

@@ -185,6 +185,13 @@ CREATE INDEX work_orders_open_queue ON work_orders (touchpoint, score DESC, orde
 """
 
 
+# PostgreSQL: no index by strategy. It served only the supersede of an older strategy
+# version, which now searches just the runs that loaded that version (their partitions:
+# cube.store.loading._supersede); building it was a second of every million-order
+# load, and keeping it an index entry on every state change.
+_NO_STRATEGY_INDEX = "DROP INDEX work_orders_strategy"
+
+
 def _move_rows(tx: Tx) -> None:
     move_into_partitions(tx, _OLD)
 
@@ -195,6 +202,7 @@ MIGRATIONS: dict[str, tuple[Migration, ...]] = {
         Migration(1, "init", _INIT + ";\n" + _PG_TUNE),
         Migration(2, "open queue index", _QUEUE),
         Migration(3, "work orders partitioned by run", _PARTITIONED, then=_move_rows),
+        Migration(4, "no index by strategy", _NO_STRATEGY_INDEX),
     ),
 }
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -9,6 +12,7 @@ import pytest
 from cube.errors import InputError
 from cube.products import ConflictGraph
 from cube.store import ConflictError, Store
+from cube.store.backend import Tx
 from tests.store.builder import order, write_run
 from tests.store.conftest import principal
 
@@ -102,6 +106,47 @@ def test_older_version_loaded_late_is_superseded_at_once(store: Store, runs_dir:
     report = store.load_run(write_run(runs_dir, "r1", [[order("r1", 2, version=1)]]))
     assert (report.orders, report.superseded) == (1, 1)
     assert _states(store) == {"outbound_call": {"open": 1, "superseded": 1}}
+
+
+def test_a_new_version_leaves_other_strategies_and_runs_alone(store: Store, runs_dir: Path) -> None:
+    old_5g, old_bb = order("r1", 1), order("r1", 2, strategy="s-bb")
+    new_bb, new_5g = order("r2", 3, strategy="s-bb", version=2), order("r3", 4, version=2)
+    store.load_run(write_run(runs_dir, "r1", [[old_5g, old_bb]]))
+    store.load_run(write_run(runs_dir, "r2", [[new_bb]]))
+    report = store.load_run(write_run(runs_dir, "r3", [[new_5g]]))
+    assert report.superseded == 1  # r1's s-5g order; r1's s-bb went with r2
+    states = {o[0]: o[1] for run in ("r1", "r2", "r3") for o in store.run_orders(run)}
+    assert states == {
+        old_5g["order_id"]: "superseded",
+        old_bb["order_id"]: "superseded",
+        new_bb["order_id"]: "open",
+        new_5g["order_id"]: "open",
+    }
+
+
+def test_a_guard_row_another_transaction_is_adding_does_not_fail_the_load(
+    store: Store, runs_dir: Path
+) -> None:
+    """Another load adds subscriber 5's guard row and commits while this load runs: this
+    load waits for it and skips the row instead of failing on a duplicate key."""
+    run = write_run(runs_dir, "r1", [[order("r1", s) for s in range(1, 11)]])
+    inserted = threading.Event()
+
+    def other_load(tx: Tx) -> None:
+        tx.run("INSERT INTO subscribers (subscriber_id) VALUES (5)")
+        inserted.set()
+        time.sleep(1.0)
+
+    with ThreadPoolExecutor(1) as pool:
+        other = pool.submit(store.backend.transact, other_load)
+        assert inserted.wait(10)
+        report = store.load_run(run)
+        other.result()
+    assert (report.loaded, report.orders) == (True, 10)
+    guard_rows = store.backend.transact(
+        lambda tx: tx.rows("SELECT COUNT(*), COUNT(DISTINCT subscriber_id) FROM subscribers")
+    )
+    assert tuple(guard_rows[0]) == (10, 10)
 
 
 def test_missing_manifest_names_the_file(store: Store, tmp_path: Path) -> None:
