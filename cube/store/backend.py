@@ -166,6 +166,18 @@ class PgTx(Tx):
             for chunk in ahead:
                 copy.write(chunk)
 
+    def copy_binary(self, table: str, columns: Sequence[str], chunks: Iterator[Any]) -> None:
+        """COPY chunks of binary COPY tuples (cube.store.pgcopy) into `table`, read ahead
+        like `copy_csv`."""
+        from cube.store.pgcopy import HEADER, TRAILER
+
+        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT binary)"
+        with ReadAhead(chunks) as ahead, self.conn.cursor().copy(statement) as copy:
+            copy.write(HEADER)
+            for chunk in ahead:
+                copy.write(chunk)
+            copy.write(TRAILER)
+
     def _sql(self, sql: str) -> str:
         return pg_sql(sql)
 

@@ -1,6 +1,6 @@
 """Load a match run's work orders into the store: bulk, idempotent per run, atomic.
 
-Everything happens in one transaction: the run row, the orders (on PostgreSQL a COPY
+Everything happens in one transaction: the run row, the orders (on PostgreSQL a binary COPY
 into the run's own partition, indexed in bulk and then attached: cube.store.partitions;
 executemany on SQLite), the supersede of older strategy versions, withdrawal of
 orders whose subscriber opted out on that touchpoint, and the product exclusions.
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +24,7 @@ from cube.contract import TOUCHPOINTS
 from cube.errors import InputError
 from cube.products import ConflictGraph
 from cube.runs import WORK_ORDERS, RunManifest, order_id_of_key
-from cube.store import partitions
+from cube.store import partitions, pgcopy
 from cube.store.backend import Backend, PgTx, Tx
 from cube.store.errors import ConflictError
 from cube.store.model import LoadReport, to_us
@@ -253,7 +252,8 @@ def _add_subscribers(tx: Tx, subscribers: list[int]) -> None:
 def _insert_postgres(tx: PgTx, batches: Iterator[pa.Table], run_id: str) -> None:
     """COPY into the run's own table, then index it and attach it (cube.store.partitions)."""
     table = partitions.create_empty(tx, run_id)
-    tx.copy_csv(table, DB_COLUMNS, map(_csv, batches))
+    columns = pgcopy.column_order(_db_schema())
+    tx.copy_binary(table, columns, (pgcopy.encode(batch.select(columns)) for batch in batches))
     partitions.build_indexes(tx, table)
     partitions.attach(tx, table, run_id)
     # Statistics for the rest of this transaction's statements (the planner sees them
@@ -279,12 +279,17 @@ def _insert_sqlite(tx: Tx, batches: Iterator[pa.Table]) -> None:
         tx.run(f"PRAGMA cache_size = {int(default)}")
 
 
-def _csv(batch: pa.Table) -> bytes:
-    import pyarrow.csv as pcsv
+def _db_schema() -> pa.Schema:
+    """The Arrow schema of a checked batch (`_checked`): database names and types."""
+    import pyarrow as pa
 
-    buffer = io.BytesIO()
-    pcsv.write_csv(batch, buffer, pcsv.WriteOptions(include_header=False))
-    return buffer.getvalue()
+    types = {**_ARROW_TYPES, "timestamp": "int64"}
+    return pa.schema(
+        [
+            (name, types[spec.dtype])
+            for name, spec in zip(DB_COLUMNS, WORK_ORDERS.columns, strict=True)
+        ]
+    )
 
 
 def _batches(source: Path, run_id: str, counter: list[int]) -> Iterator[pa.Table]:
