@@ -224,7 +224,8 @@ def _insert_orders(tx: Tx, source: Path, run_id: str) -> int:
 
 
 def _add_subscribers(tx: Tx, subscribers: list[int]) -> None:
-    """Guard rows for the run's subscribers (one set-based statement on PostgreSQL)."""
+    """Guard rows for the run's subscribers, which must be sorted (on PostgreSQL the new
+    ones are copied: see below)."""
     if isinstance(tx, PgTx):
         # Only loads write guard rows; this lock (which row locks do not conflict with)
         # makes the new ones this load's alone until it commits, so they can be copied
@@ -257,8 +258,12 @@ def _insert_postgres(tx: PgTx, batches: Iterator[pa.Table], run_id: str) -> None
     partitions.build_indexes(tx, table)
     partitions.attach(tx, table, run_id)
     # Statistics for the rest of this transaction's statements (the planner sees them
-    # before commit; without them the opt-out withdrawal scans the whole run); the
-    # whole table is analysed after the commit.
+    # before commit; without them the opt-out withdrawal scans the whole run) and for
+    # every query after it: each partition is planned with its own. Not the whole
+    # table: analysing a partitioned table samples every partition again (the parent's
+    # statistics serve only estimates above the partitions; before the partitions,
+    # stale statistics made the lease scan and sort the whole queue, 1.5 s instead of
+    # 0.07 s per lease of 500 at 1M open orders).
     tx.run(f"ANALYZE {table}")
 
 

@@ -9,7 +9,8 @@ big-endian. With the fixed-width columns first (`column_order`), each row begins
 block of identical layout, filled for all rows at once through a numpy record array;
 each text column adds its length prefix and bytes; one Arrow `binary_join_element_wise`
 lays the pieces of every row side by side, and the joined values' data buffer is the
-COPY data. Values must not be null (the loader refuses nulls before encoding).
+COPY data (64-bit offsets, so a batch may hold more than 2 GB of text). Values must
+not be null (the loader refuses nulls before encoding).
 """
 
 from __future__ import annotations
@@ -55,11 +56,11 @@ def encode(table: pa.Table) -> pa.Buffer:
         block[f"v{i}"] = column.to_numpy()
     pieces = [_as_binary(block.view(np.uint8).reshape(n, -1))]
     for column in table.columns[len(fixed) :]:
-        values = column.combine_chunks().cast(pa.binary())
+        values = column.combine_chunks().cast(pa.large_binary())
         lengths = pc.binary_length(values).to_numpy(zero_copy_only=False).astype(">i4")
         pieces += [_as_binary(lengths.view(np.uint8).reshape(n, 4)), values]
-    rows = pc.binary_join_element_wise(*pieces, pa.scalar(b"", pa.binary()))
-    offsets = np.frombuffer(rows.buffers()[1], np.int32, n + 1, rows.offset)
+    rows = pc.binary_join_element_wise(*pieces, pa.scalar(b"", pa.large_binary()))
+    offsets = np.frombuffer(rows.buffers()[1], np.int64, n + 1, rows.offset)
     return rows.buffers()[2][int(offsets[0]) : int(offsets[-1])]
 
 
@@ -71,5 +72,5 @@ def _as_binary(matrix: np.ndarray) -> pa.Array:
     n, width = matrix.shape
     buffer = pa.py_buffer(np.ascontiguousarray(matrix))
     return pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), n, [None, buffer]).cast(
-        pa.binary()
+        pa.large_binary()
     )
