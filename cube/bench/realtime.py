@@ -23,12 +23,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cube.bench.orders import write_bench_run
 from cube.bench.store import (
     PG_SERVER,
     BenchDatabase,
     migrated_store,
     queue_depth,
-    write_bench_run,
 )
 
 if TYPE_CHECKING:

@@ -154,21 +154,20 @@ class PgTx(Tx):
         self.rows("SELECT pg_advisory_xact_lock(?)", [key])
 
     def copy_csv(self, table: str, columns: Sequence[str], chunks: Iterator[bytes]) -> None:
-        """COPY CSV chunks into `table` (the bulk path: no per-row round trips).
-
-        The chunks are produced one or two ahead in a thread: a chunk's checks and CSV
-        take the client about as long as the server takes to parse the previous one,
-        and `write` blocks until the server has taken it, so in one thread the two
-        would mostly take turns. A failure on either side stops both and aborts the COPY.
-        """
+        """COPY CSV chunks into `table` (no per-row round trips)."""
         statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
-        with ReadAhead(chunks) as ahead, self.conn.cursor().copy(statement) as copy:
-            for chunk in ahead:
+        with self.conn.cursor().copy(statement) as copy:
+            for chunk in chunks:
                 copy.write(chunk)
 
     def copy_binary(self, table: str, columns: Sequence[str], chunks: Iterator[Any]) -> None:
-        """COPY chunks of binary COPY tuples (cube.store.pgcopy) into `table`, read ahead
-        like `copy_csv`."""
+        """COPY chunks of binary COPY tuples (cube.store.pgcopy) into `table`.
+
+        The chunks are produced one or two ahead in a thread: a chunk's checks and
+        encoding take the client about as long as the server takes to copy the previous
+        one, and `write` blocks until the server has taken it, so in one thread the two
+        would mostly take turns. A failure on either side stops both and aborts the COPY.
+        """
         from cube.store.pgcopy import HEADER, TRAILER
 
         statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT binary)"

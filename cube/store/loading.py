@@ -167,17 +167,13 @@ def _supersede(tx: Tx, manifest: RunManifest, now_us: int) -> int:
     """
     total = 0
     for ref in manifest.strategies:
-        newest = tx.rows(
-            "SELECT MAX(strategy_version) FROM run_strategies WHERE strategy_id = ?", [ref.id]
-        )[0][0]
-        older = [
-            r[0]
-            for r in tx.rows(
-                "SELECT run_id FROM run_strategies WHERE strategy_id = ? "
-                "AND strategy_version < ? ORDER BY run_id",
-                [ref.id, newest],
-            )
-        ]
+        loaded = tx.rows(
+            "SELECT run_id, strategy_version FROM run_strategies WHERE strategy_id = ? "
+            "ORDER BY run_id",
+            [ref.id],
+        )
+        newest = max(version for _, version in loaded)
+        older = [run for run, version in loaded if version < newest]
         if not older:
             continue
         in_runs, run_params = tx.in_list("run_id", older)
