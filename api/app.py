@@ -14,12 +14,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 
 from api import admin, operations, reports, touchpoints
 from api.errors import install_error_handlers
 from api.limits import ApiLimits, RateLimiter
 from api.metrics import Metrics
+from api.realtime import OFFERS_PATH, OffersFastPath
 from api.requestlog import RequestLog
 from cube.settings import get_settings
 from cube.store import Store, open_store
@@ -95,8 +97,16 @@ def create_app(
     install_error_handlers(app)
     for module in (touchpoints, admin, reports, operations):
         app.include_router(module.router)
+    # Inside RequestLog (added after it), so both paths get request ids, logs and metrics.
+    app.add_middleware(
+        OffersFastPath, route=_route(touchpoints.router, OFFERS_PATH), state=app.state
+    )
     app.add_middleware(RequestLog, metrics=app.state.metrics)
     return app
+
+
+def _route(router: APIRouter, path: str) -> APIRoute:
+    return next(r for r in router.routes if isinstance(r, APIRoute) and r.path == path)
 
 
 def store_from_settings(settings: Settings) -> Store:

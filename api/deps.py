@@ -9,7 +9,7 @@ its id with a wrong secret.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -39,19 +39,25 @@ MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
 async def get_principal(
     request: Request,
-    store: StoreDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     api_key: Annotated[str | None, Depends(_api_key)],
 ) -> Principal:
     """The key's principal; AuthError (401) without a valid key, 429 over its rate."""
     token = bearer.credentials if bearer is not None else api_key
-    principal = await store.authenticate_async(token)
-    request.state.key_id = principal.key_id
-    limiter: RateLimiter = request.app.state.limiter
+    return await admit(request.app.state, request.scope.setdefault("state", {}), token)
+
+
+async def admit(app_state: Any, request_state: dict[str, Any], token: str | None) -> Principal:
+    """Authenticate `token` and charge its key's rate limit; the key id goes into the
+    request's state (for the log line) before the limit can refuse it. Shared by the
+    dependency above and the real-time fast path (api.realtime)."""
+    principal = await app_state.store.authenticate_async(token)
+    request_state["key_id"] = principal.key_id
+    limiter: RateLimiter = app_state.limiter
     try:
         limiter.take(principal.key_id)
     except RateLimitedError:
-        request.app.state.metrics.rate_limited.inc()
+        app_state.metrics.rate_limited.inc()
         raise
     return principal
 

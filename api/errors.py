@@ -168,7 +168,9 @@ _STATUS: tuple[tuple[type[CubeError], int, ErrorCode], ...] = (
 )
 
 
-def _cube_error(request: Request, exc: Exception) -> JSONResponse:
+def cube_error_response(request: Request, exc: Exception) -> JSONResponse:
+    """The error response for a CubeError (the handler FastAPI calls, and the real-time
+    fast path's own)."""
     status, code = next(((s, c) for t, s, c in _STATUS if isinstance(exc, t)), (500, "internal"))
     message = str(exc)
     headers: dict[str, str] = {}
@@ -197,5 +199,5 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
-    app.add_exception_handler(CubeError, _cube_error)
+    app.add_exception_handler(CubeError, cube_error_response)
     app.add_exception_handler(HTTPException, _http_error)

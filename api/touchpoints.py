@@ -15,10 +15,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from api.deps import MetricsDep, PrincipalDep, StoreDep
 from api.errors import error_responses
+from api.realtime import DEFAULT_LIMIT, MAX_SUBSCRIBER, offers_json
 from api.schemas import (
     ORDER_ID_PATTERN,
     ImpressionRequest,
@@ -33,7 +34,6 @@ from cube.store.model import Touchpoint
 from cube.store.store import MAX_OFFERS
 
 router = APIRouter(prefix="/v1", tags=["touchpoints"])
-_MAX_SUBSCRIBER = 2**63 - 1
 
 
 @router.post(
@@ -93,22 +93,20 @@ def post_results(
     responses=error_responses(401, 403, 422, 429, 503),
 )
 async def offers(
-    subscriber_id: Annotated[int, Path(ge=0, le=_MAX_SUBSCRIBER)],
+    subscriber_id: Annotated[int, Path(ge=0, le=MAX_SUBSCRIBER)],
     touchpoint: Annotated[Touchpoint, Query(description="Where the customer is.")],
     principal: PrincipalDep,
     store: StoreDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_OFFERS)] = 5,
-) -> OffersOut:
+    limit: Annotated[int, Query(ge=1, le=MAX_OFFERS)] = DEFAULT_LIMIT,
+) -> Response:
     """Open, unexpired offers in the key's scope, best first, with explanation and
     script; empty when none is open, the subscriber has reached a contact cap or the
     touchpoint is inside its quiet hours.
     Showing one is an impression: post it to /v1/impressions to get its lease token."""
+    # Plain requests are answered by api.realtime.OffersFastPath before routing; this
+    # route answers the rest, with the same serialiser.
     found = await store.offers_async(principal, subscriber_id, touchpoint, limit)
-    return OffersOut(
-        subscriber_id=subscriber_id,
-        touchpoint=touchpoint,
-        offers=[OrderOut.of(o) for o in found],
-    )
+    return Response(offers_json(subscriber_id, touchpoint, found), media_type="application/json")
 
 
 @router.post(
