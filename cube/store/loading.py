@@ -250,7 +250,8 @@ def _insert_postgres(tx: PgTx, batches: Iterator[pa.Table], run_id: str) -> None
     """COPY into the run's own table, then index it and attach it (cube.store.partitions)."""
     table = partitions.create_empty(tx, run_id)
     columns = pgcopy.column_order(_db_schema())
-    tx.copy_binary(table, columns, (pgcopy.encode(batch.select(columns)) for batch in batches))
+    chunks = (pgcopy.encode(in_queue_order(batch).select(columns)) for batch in batches)
+    tx.copy_binary(table, columns, chunks)
     partitions.build_indexes(tx, table)
     partitions.attach(tx, table, run_id)
     # Statistics for the rest of this transaction's statements (the planner sees them
@@ -261,6 +262,21 @@ def _insert_postgres(tx: PgTx, batches: Iterator[pa.Table], run_id: str) -> None
     # stale statistics made the lease scan and sort the whole queue, 1.5 s instead of
     # 0.07 s per lease of 500 at 1M open orders).
     tx.run(f"ANALYZE {table}")
+
+
+def in_queue_order(batch: pa.Table) -> pa.Table:
+    """The batch sorted the way leases hand orders out (touchpoint, best score first).
+
+    Copied in this order, the orders one lease takes sit together on a few heap pages
+    (about 25 per loaded batch, two or three pages) instead of one page each. That is
+    what a lease and its results write: after a checkpoint the first change to a page
+    writes the whole page to the WAL, and with orders scattered by score that was most
+    of the WAL (14 KB per order leased and resulted). Sorting a batch, not the whole
+    run, keeps the load streaming; a lease then touches a few pages per batch loaded.
+    """
+    return batch.sort_by(
+        [("touchpoint", "ascending"), ("score", "descending"), ("order_id", "ascending")]
+    )
 
 
 def _insert_sqlite(tx: Tx, batches: Iterator[pa.Table]) -> None:

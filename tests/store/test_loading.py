@@ -11,7 +11,7 @@ import pytest
 
 from cube.errors import InputError
 from cube.products import ConflictGraph
-from cube.store import ConflictError, Store
+from cube.store import ConflictError, Store, partitions
 from cube.store.backend import Tx
 from tests.store.builder import order, write_run
 from tests.store.conftest import principal
@@ -191,3 +191,24 @@ def test_a_run_id_that_cannot_name_a_partition_is_refused(store: Store, runs_dir
         f"{manifest}: run_id: String should match pattern '^[A-Za-z0-9][A-Za-z0-9._-]{{0,127}}$'"
     )
     assert store.runs(ADMIN) == []
+
+
+def test_orders_are_stored_in_the_order_leases_take_them(store: Store, runs_dir: Path) -> None:
+    """On PostgreSQL a loaded batch lies on disk by touchpoint, best score first, so a
+    lease writes a few pages, not one per order (cube.store.loading.in_queue_order)."""
+    if store.backend.name != "postgresql":
+        pytest.skip("the physical order matters on PostgreSQL only")
+    rows = [
+        order("r1", 1, score=0.2, touchpoint="sms", product="PDATA"),
+        order("r1", 2, score=0.9),
+        order("r1", 3, score=0.5, touchpoint="sms", product="PDATA"),
+        order("r1", 4, score=0.1),
+        order("r1", 5, score=0.9, product="PDATA"),
+    ]
+    store.load_run(write_run(runs_dir, "r1", [rows]))
+    table = partitions.partition_name("r1")
+    stored = store.backend.transact(
+        lambda tx: tx.rows(f"SELECT subscriber_id FROM {table} ORDER BY ctid")
+    )
+    by_queue = sorted(rows, key=lambda r: (r["touchpoint"], -r["score"], r["order_id"]))
+    assert [r[0] for r in stored] == [r["subscriber_id"] for r in by_queue]
