@@ -63,10 +63,16 @@ class Tx:
         marks = ", ".join("?" * len(columns))
         self.many(f"INSERT INTO {table} ({names}) VALUES ({marks}){suffix}", rows)
 
-    def update_rows(self, table: str, key: str, columns: Columns, rows: Sequence[Params]) -> None:
-        """UPDATE many rows by `key`; each row is (key value, *column values)."""
+    def update_rows(
+        self, table: str, key: str, columns: Columns, rows: Sequence[Params], where: str = ""
+    ) -> None:
+        """UPDATE many rows by `key`; each row is (key value, *column values); `where`, an
+        extra condition a row must meet (unqualified column names)."""
         sets = ", ".join(f"{name} = ?" for name, _ in columns)
-        self.many(f"UPDATE {table} SET {sets} WHERE {key} = ?", [(*r[1:], r[0]) for r in rows])
+        extra = f" AND {where}" if where else ""
+        self.many(
+            f"UPDATE {table} SET {sets} WHERE {key} = ?{extra}", [(*r[1:], r[0]) for r in rows]
+        )
 
     def in_list(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
         """`column IN (...)` as SQL and parameters."""
@@ -81,6 +87,11 @@ class Tx:
     def lock_subscribers(self, ids: Sequence[int], skip_locked: bool) -> set[int]:
         """Lock the subscribers' guard rows in id order; returns the ids now held."""
         return set(ids)
+
+    def lock_subscribers_of(self, ids_sql: str, params: Params) -> set[int]:
+        """Lock, in id order, the guard rows of the subscribers a query (`ids_sql`, one
+        column of subscriber ids) names; one round trip on PostgreSQL. Returns the ids."""
+        return {int(r[0]) for r in self.rows(ids_sql, params)}
 
     def lock_name(self, name: str) -> None:
         """A transaction-long lock on an arbitrary name (no-op where writers are serial)."""
@@ -118,15 +129,18 @@ class PgTx(Tx):
             for row in rows:
                 copy.write_row(row)
 
-    def update_rows(self, table: str, key: str, columns: Columns, rows: Sequence[Params]) -> None:
+    def update_rows(
+        self, table: str, key: str, columns: Columns, rows: Sequence[Params], where: str = ""
+    ) -> None:
         if not rows:
             return
         sets = ", ".join(f"{name} = v.{name}" for name, _ in columns)
         arrays = ", ".join(f"?::{kind}[]" for _, kind in (("", "text"), *columns))
         names = ", ".join(name for name, _ in columns)
+        extra = f" AND {table}.{where}" if where else ""
         self.run(
             f"UPDATE {table} SET {sets} FROM unnest({arrays}) AS v(_key, {names}) "
-            f"WHERE {table}.{key} = v._key",
+            f"WHERE {table}.{key} = v._key{extra}",
             [list(c) for c in zip(*rows, strict=True)],
         )
 
@@ -148,6 +162,14 @@ class PgTx(Tx):
             [sorted(set(ids))],
         )
         return {r[0] for r in rows}
+
+    def lock_subscribers_of(self, ids_sql: str, params: Params) -> set[int]:
+        rows = self.rows(
+            f"SELECT subscriber_id FROM subscribers WHERE subscriber_id IN ({ids_sql}) "
+            "ORDER BY subscriber_id FOR UPDATE",
+            params,
+        )
+        return {int(r[0]) for r in rows}
 
     def lock_name(self, name: str) -> None:
         key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)

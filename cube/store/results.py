@@ -33,6 +33,8 @@ HISTORY_OUTCOME = {
     "opted_out": "opted_out",
 }
 _COL = {name: i for i, name in enumerate((*ORDER_COLUMNS, "lease_token", "lease_expires_us"))}
+# Outcomes that withdraw other orders of the subscriber (see `_decide`).
+_WITHDRAWING = frozenset({"accepted", "opted_out"})
 _STATE_COLUMNS = (("state", "text"), ("state_reason", "text"), ("state_us", "bigint"))
 _RESULT_COLUMNS = (
     ("key_owner", "text"),
@@ -79,7 +81,11 @@ def post_results(
     tx.lock_name(f"cube-results:{principal.key_id}")
     answers: list[ResultAnswer | None] = [None] * len(items)
     pending = _replays(tx, principal, items, answers)
-    orders = _locked_orders(tx, [items[i].order_id for i in pending])
+    orders = _locked_orders(
+        tx,
+        [items[i].order_id for i in pending],
+        {items[i].order_id for i in pending if items[i].outcome in _WITHDRAWING},
+    )
     exclusions = _exclusions(tx, {o[_COL["product_id"]] for o in orders.values()})
     batch = _Batch(now_us=to_us(now))
     for row in orders.values():
@@ -130,21 +136,35 @@ def _replays(
     return pending
 
 
-def _locked_orders(tx: Tx, order_ids: list[str]) -> dict[str, list[Any]]:
-    """The posted orders and every open or leased order of their subscribers, locked."""
+def _locked_orders(tx: Tx, order_ids: list[str], withdrawing: set[str]) -> dict[str, list[Any]]:
+    """The posted orders, locked, and the open or leased orders of the subscribers of
+    those among them (`withdrawing`) whose outcome withdraws siblings.
+
+    The subscribers' guard rows are locked first, in id order, found from the posted ids
+    in the same statement. Siblings are read only where an outcome may withdraw them,
+    and read, not locked: every hand-out and every result takes the guard row, so only
+    a sweep or a load can change them meanwhile, and the withdrawal checks their state
+    again as it writes (`_write`). Reading every posted order's siblings cost a
+    statement as long as the posted orders' own; locking them, a row lock on a page of
+    their own per sibling (after a checkpoint, a whole page in the WAL each).
+    """
     if not order_ids:
         return {}
     in_sql, in_params = tx.in_list("order_id", order_ids)
-    subs = [
-        r[0] for r in tx.rows(f"SELECT subscriber_id FROM work_orders WHERE {in_sql}", in_params)
-    ]
-    tx.lock_subscribers(subs, skip_locked=False)
-    sub_sql, sub_params = tx.in_list("subscriber_id", sorted(set(subs)))
+    tx.lock_subscribers_of(f"SELECT subscriber_id FROM work_orders WHERE {in_sql}", in_params)
     rows = tx.rows(
         f"SELECT {SELECT_ORDER_LEASE} FROM work_orders WHERE {in_sql} "
-        f"OR ({sub_sql} AND state IN ('open', 'leased')) ORDER BY order_id{tx.for_update()}",
-        [*in_params, *sub_params],
+        f"ORDER BY order_id{tx.for_update()}",
+        in_params,
     )
+    subs = sorted({r[_COL["subscriber_id"]] for r in rows if r[0] in withdrawing})
+    if subs:
+        sub_sql, sub_params = tx.in_list("subscriber_id", subs)
+        rows += tx.rows(
+            f"SELECT {SELECT_ORDER_LEASE} FROM work_orders WHERE {sub_sql} "
+            f"AND state IN ('open', 'leased') AND NOT ({in_sql})",
+            [*sub_params, *in_params],
+        )
     return {r[0]: list(r) for r in rows}
 
 
@@ -223,8 +243,14 @@ def _write(tx: Tx, principal: Principal, batch: _Batch) -> None:
     """The batch's effects in a handful of set-based statements."""
     now_us = batch.now_us
     changes = [(item.order_id, item.outcome, None, now_us) for item, _, _ in batch.recorded]
-    changes += [(order_id, "withdrawn", why, now_us) for order_id, why in batch.withdrawn.items()]
     tx.update_rows("work_orders", "order_id", _STATE_COLUMNS, changes)
+    # Siblings were read unlocked: one a sweep or load finished meanwhile stays as it is.
+    withdrawals = [
+        (order_id, "withdrawn", why, now_us) for order_id, why in batch.withdrawn.items()
+    ]
+    tx.update_rows(
+        "work_orders", "order_id", _STATE_COLUMNS, withdrawals, where="state IN ('open', 'leased')"
+    )
     tx.insert_rows(
         "results",
         _RESULT_COLUMNS,
