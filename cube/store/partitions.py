@@ -24,7 +24,7 @@ from cube.store.backend import Tx
 PARENT = "work_orders"
 # name -> (columns, predicate): the parent's partitioned indexes, and each partition's.
 INDEXES: dict[str, tuple[str, str]] = {
-    "subscriber": ("subscriber_id, touchpoint", ""),
+    "subscriber": ("subscriber_id, touchpoint", "state IN ('open', 'leased')"),
     "leases": ("lease_expires_us", "state = 'leased'"),
     "expiry": ("expires_us", "state = 'open'"),
     "open_queue": ("touchpoint, score DESC, order_id", "state = 'open'"),
@@ -76,6 +76,23 @@ def move_into_partitions(tx: Tx, old: str) -> None:
         )
     tx.run(f"INSERT INTO {PARENT} SELECT * FROM {old}")
     tx.run(f"DROP TABLE {old}")
+
+
+def name_partition_indexes(tx: Tx, name: str) -> None:
+    """Migration: give each partition's index of the parent's index `name` the name the
+    loader gives it (`<partition>_<name>`); PostgreSQL names the ones it creates for a
+    new parent index after their columns."""
+    rows = tx.rows(
+        "SELECT c.relname, t.relname FROM pg_inherits i "
+        "JOIN pg_class c ON c.oid = i.inhrelid "
+        "JOIN pg_index x ON x.indexrelid = i.inhrelid "
+        "JOIN pg_class t ON t.oid = x.indrelid "
+        "WHERE i.inhparent = CAST(? AS regclass) ORDER BY t.relname",
+        [f"{PARENT}_{name}"],
+    )
+    for index, table in rows:
+        if index != f"{table}_{name}":
+            tx.run(f"ALTER INDEX {index} RENAME TO {table}_{name}")
 
 
 def _literal(run_id: str) -> str:

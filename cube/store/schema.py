@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from cube.contract import TOUCHPOINTS
 from cube.store.backend import Backend, Tx
 from cube.store.model import STATES
-from cube.store.partitions import move_into_partitions
+from cube.store.partitions import move_into_partitions, name_partition_indexes
 
 
 @dataclass(frozen=True)
@@ -192,8 +192,25 @@ CREATE INDEX work_orders_open_queue ON work_orders (touchpoint, score DESC, orde
 _NO_STRATEGY_INDEX = "DROP INDEX work_orders_strategy"
 
 
+# PostgreSQL: the subscriber index covers open and leased orders only, the only ones
+# its readers ask for (offers, siblings, the caps' live leases, load-time opt-outs). A
+# posted outcome then adds no entry to it (a state change is never a heap-only update:
+# each index it still covers takes a new entry), and it shrinks as the queue drains.
+# SQLite keeps the full index: its planner uses a partial index only for a WHERE that
+# repeats the index's own condition, which `state = 'open'` does not.
+_LIVE_SUBSCRIBER_INDEX = """
+DROP INDEX work_orders_subscriber;
+CREATE INDEX work_orders_subscriber ON work_orders (subscriber_id, touchpoint)
+    WHERE state IN ('open', 'leased')
+"""
+
+
 def _move_rows(tx: Tx) -> None:
     move_into_partitions(tx, _OLD)
+
+
+def _name_subscriber_indexes(tx: Tx) -> None:
+    name_partition_indexes(tx, "subscriber")
 
 
 MIGRATIONS: dict[str, tuple[Migration, ...]] = {
@@ -203,6 +220,12 @@ MIGRATIONS: dict[str, tuple[Migration, ...]] = {
         Migration(2, "open queue index", _QUEUE),
         Migration(3, "work orders partitioned by run", _PARTITIONED, then=_move_rows),
         Migration(4, "no index by strategy", _NO_STRATEGY_INDEX),
+        Migration(
+            5,
+            "subscriber index of open and leased orders",
+            _LIVE_SUBSCRIBER_INDEX,
+            then=_name_subscriber_indexes,
+        ),
     ),
 }
 

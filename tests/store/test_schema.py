@@ -11,7 +11,7 @@ from cube.store.backend import Tx, open_backend
 from tests.store.builder import order, write_run
 from tests.store.conftest import NOW, FakeClock, principal
 
-LATEST = {"sqlite": 2, "postgresql": 4}
+LATEST = {"sqlite": 2, "postgresql": 5}
 
 
 def test_migrate_twice_applies_nothing_the_second_time(store: Store) -> None:
@@ -101,3 +101,38 @@ def test_a_loaded_partition_has_exactly_the_parents_indexes(store: Store, runs_d
     )
     names = {f"{table}_pkey", *(f"{table}_{n}" for n in partitions.INDEXES)}
     assert {str(name): bool(adopted) for name, adopted in rows} == dict.fromkeys(names, True)
+
+
+def test_upgrade_from_version_4_indexes_only_live_orders_by_subscriber(
+    database_url: str, runs_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 5 (PostgreSQL): the subscriber index of every partition covers open and
+    leased orders only, under the name the loader gives it, and the store works on."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("migration 5 is PostgreSQL's")
+    first_four = schema.MIGRATIONS["postgresql"][:4]
+    store = Store(open_backend(database_url), clock=FakeClock(NOW))
+    try:
+        with monkeypatch.context() as patch:
+            patch.setitem(schema.MIGRATIONS, "postgresql", first_four)
+            assert store.migrate() == [1, 2, 3, 4]
+            store.load_run(write_run(runs_dir, "r1", [[order("r1", 1), order("r1", 2)]]))
+        assert store.migrate() == [5]
+        table = partitions.partition_name("r1")
+        rows = store.backend.transact(
+            lambda tx: tx.rows(
+                "SELECT c.relname, pg_get_expr(i.indpred, i.indrelid) FROM pg_index i "
+                "JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE i.indrelid = CAST(? AS regclass)",
+                [table],
+            )
+        )
+        predicates = {str(name): predicate for name, predicate in rows}
+        assert predicates[f"{table}_subscriber"] == (
+            "(state = ANY (ARRAY['open'::text, 'leased'::text]))"
+        )
+        assert len(predicates) == 1 + len(partitions.INDEXES)
+        lease = store.lease(principal(), "outbound_call", 5)
+        assert sorted(o.subscriber_id for o in lease.orders) == [1, 2]
+    finally:
+        store.close()
