@@ -18,6 +18,7 @@ import time
 import uuid
 from typing import Any
 
+import orjson
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,11 +30,15 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 class JsonFormatter(logging.Formatter):
-    """Log records as one JSON object a line; fields passed as `extra={"fields": {...}}`."""
+    """Log records as one JSON object a line; fields passed as `extra={"fields": {...}}`.
+
+    Serialised by orjson (a request line a request: the standard json module took a
+    third of the logging cost); json answers what orjson refuses (integers over 64 bits).
+    """
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(),
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -41,7 +46,11 @@ class JsonFormatter(logging.Formatter):
         entry.update(getattr(record, "fields", {}))
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str, ensure_ascii=False)
+        try:
+            return orjson.dumps(entry, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+        except orjson.JSONEncodeError:
+            entry["time"] = entry["time"].isoformat()
+            return json.dumps(entry, default=str, ensure_ascii=False)
 
 
 def _incoming_id(scope: Scope) -> str:
@@ -59,6 +68,9 @@ class RequestLog:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
+        # Histogram children by (route, method, status): `labels()` takes a lock and
+        # builds a key on every call; this lookup is a dict hit.
+        self._latency: dict[tuple[str, str, int], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -91,7 +103,12 @@ class RequestLog:
     def _record(self, scope: Scope, status: int, seconds: float, request_id: str) -> None:
         route = scope.get("route")
         template = getattr(route, "path", None) or "unmatched"
-        self.metrics.latency.labels(template, scope["method"], str(status)).observe(seconds)
+        method = scope["method"]
+        child = self._latency.get((template, method, status))
+        if child is None:
+            child = self.metrics.latency.labels(template, method, str(status))
+            self._latency[(template, method, status)] = child
+        child.observe(seconds)
         if not log.isEnabledFor(logging.INFO):
             return
         log.info(
@@ -99,7 +116,7 @@ class RequestLog:
             extra={
                 "fields": {
                     "request_id": request_id,
-                    "method": scope["method"],
+                    "method": method,
                     "path": scope["path"],
                     "route": template,
                     "status": status,
