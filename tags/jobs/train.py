@@ -13,6 +13,7 @@ otherwise nothing is saved and the previous registry stays in service.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import time
@@ -39,6 +40,8 @@ from tags.jobs.registry import (
     registry_path,
     save_registry,
 )
+from tags.jobs.scorer import Scorer, load_scorer, save_scorer, scorer_file
+from tags.jobs.scoring import compile_pipeline
 
 if TYPE_CHECKING:
     from pyspark.ml import PipelineModel
@@ -290,6 +293,10 @@ def _save(
     version = _version(spec, snapshot_date, trained_at)
     path = (settings.dir("models") / spec.name / version).resolve()
     fitted.model.write().overwrite().save(str(path))
+    scorer = compile_pipeline(fitted.model)
+    if scorer is not None:
+        # Scoring reads this instead of loading the pipeline (see tags.jobs.scorer).
+        save_scorer(scorer, path)
     return ModelEntry(
         name=spec.name,
         version=version,
@@ -308,8 +315,9 @@ def _save(
 # ---------------------------------------------------------------- scoring
 
 
-def _load_model(entry: ModelEntry, spec: ModelSpec) -> PipelineModel:
-    """The fitted pipeline of `entry`, after checking it still matches the catalogue."""
+def _load_model(entry: ModelEntry, spec: ModelSpec) -> Scorer | PipelineModel:
+    """The fitted model of `entry`, after checking it still matches the catalogue: its
+    saved scorer, else the pipeline compiled (and its scorer saved), else the pipeline."""
     from pathlib import Path
 
     from pyspark.ml import PipelineModel
@@ -323,30 +331,64 @@ def _load_model(entry: ModelEntry, spec: ModelSpec) -> PipelineModel:
         raise RegistryError(
             f"model {spec.name}: fitted model {entry.path} is missing; {TRAIN_HINT}"
         )
-    return PipelineModel.load(entry.path)
+    try:
+        scorer = load_scorer(entry.path)
+    except (OSError, ValueError) as exc:
+        raise RegistryError(
+            f"model {spec.name}: {scorer_file(entry.path)} is unreadable ({exc}); {TRAIN_HINT}"
+        ) from None
+    if scorer is not None:
+        return scorer
+    # Trained before scorers were saved: load the pipeline once and keep its scorer, so
+    # the next build reads the JSON instead.
+    pipeline = PipelineModel.load(entry.path)
+    scorer = compile_pipeline(pipeline)
+    if scorer is None:
+        return pipeline
+    with contextlib.suppress(OSError):  # a read-only model store still scores
+        save_scorer(scorer, entry.path)
+    return scorer
 
 
 def score_models(df: DataFrame, specs: list[ModelSpec], *, settings: Settings) -> DataFrame:
-    """Add one column per spec: P(accept) as a double in [0, 1]; null outside spec.networks."""
+    """Add one column per spec: P(accept) as a double in [0, 1]; null outside spec.networks.
+
+    The models' preparations go in one statement and their scores in one projection:
+    every DataFrame step re-analyses the whole tag plan, so per-model steps cost seconds.
+    """
     from pyspark.sql import functions as F
 
+    from tags.jobs.scorer import prepared, probability
     from tags.jobs.scoring import score_frame
 
     if not specs:
         return df
     registry = load_registry(settings)
+    models = {spec.name: _load_model(_entry(registry, spec, settings), spec) for spec in specs}
+    networks = {
+        spec.name: _in_networks(spec.networks, df.columns, f"model {spec.name}") for spec in specs
+    }
+    # The preparations' working columns are dropped again: the frame gains the scores only.
+    columns = [c for c in df.columns if c not in models]
+    scored = prepared(df, [m for m in models.values() if isinstance(m, Scorer)])
+    scores = {}
     for spec in specs:
-        entry = registry.get(spec.name)
-        if entry is None:
-            trained = ", ".join(registry.names()) or "none"
-            raise RegistryError(
-                f"model {spec.name} is not in the registry {registry_path(settings)} "
-                f"(trained: {trained}); {TRAIN_HINT}"
-            )
-        scored, score = score_frame(df, _load_model(entry, spec))
-        keep = _in_networks(spec.networks, df.columns, f"model {spec.name}")
-        if keep is not None:
-            score = F.when(keep, score)
-        columns = [c for c in df.columns if c != spec.name]
-        df = scored.select(*columns, score.cast("double").alias(spec.name))
-    return df
+        model = models[spec.name]
+        if isinstance(model, Scorer):
+            score = probability(model)
+        else:  # not compilable: MLlib's own transform
+            scored, score = score_frame(scored, model)
+        keep = networks[spec.name]
+        scores[spec.name] = (F.when(keep, score) if keep is not None else score).cast("double")
+    return scored.select(*columns, *(scores[spec.name].alias(spec.name) for spec in specs))
+
+
+def _entry(registry: Registry, spec: ModelSpec, settings: Settings) -> ModelEntry:
+    entry = registry.get(spec.name)
+    if entry is None:
+        trained = ", ".join(registry.names()) or "none"
+        raise RegistryError(
+            f"model {spec.name} is not in the registry {registry_path(settings)} "
+            f"(trained: {trained}); {TRAIN_HINT}"
+        )
+    return entry

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from cube.catalogue import ModelSpec
 from tags.jobs import model_pipeline
 from tags.jobs.model_pipeline import LABEL, build_pipeline, imputation_plan
+from tags.jobs.scorer import Node, Scorer, Slot, load_scorer, prepared, probability, save_scorer
 from tags.jobs.scoring import compile_pipeline, score_frame
 
 pytestmark = pytest.mark.spark
@@ -119,3 +121,79 @@ def test_a_pipeline_the_compiler_does_not_know_is_scored_by_mllib(
 
     assert compile_pipeline(model) is None
     assert _compiled(model, scoring) == _mllib(model, scoring)
+
+
+@pytest.mark.parametrize("algorithm", ["logistic", "gbt"])
+def test_a_saved_scorer_scores_exactly_as_the_pipeline_it_came_from(
+    monkeypatch: pytest.MonkeyPatch, frames: tuple[Any, Any], tmp_path: Path, algorithm: str
+) -> None:
+    monkeypatch.setitem(model_pipeline.GBT_PARAMS, "maxIter", 8)
+    monkeypatch.setitem(model_pipeline.LOGISTIC_PARAMS, "maxIter", 20)
+    train, scoring = frames
+    model = _fit(train, _spec(algorithm))
+    scorer = compile_pipeline(model)
+    assert scorer is not None
+
+    save_scorer(scorer, tmp_path)
+    loaded = load_scorer(tmp_path)
+
+    assert loaded == scorer
+    assert _compiled(loaded, scoring) == _compiled(model, scoring)
+
+
+def test_a_model_directory_without_a_scorer_has_none(tmp_path: Path) -> None:
+    assert load_scorer(tmp_path) is None
+
+
+def test_a_scorer_must_have_a_weight_per_slot_and_per_tree() -> None:
+    with pytest.raises(ValueError, match="1 coefficients for 2 slots"):
+        Scorer(
+            prepare="SELECT * FROM __THIS__",
+            slots=(Slot(column="a"), Slot(column="b")),
+            algorithm="logistic",
+            coefficients=(1.0,),
+        )
+    with pytest.raises(ValueError, match="a node is a leaf or a split with one test"):
+        Node(feature=0, left=Node(leaf=1.0), right=Node(leaf=0.0))
+
+
+def test_levels_with_quotes_and_backslashes_score_as_written(spark: Any) -> None:
+    import math
+
+    scorer = Scorer(
+        prepare="SELECT *, coalesce(tier, '(missing)') AS `__t__s_tier` FROM __THIS__",
+        slots=(
+            Slot(column="__t__s_tier", level="it's"),
+            Slot(column="__t__s_tier", level="a\\b"),
+            Slot(column="__t__s_tier", unseen=("it's", "a\\b")),
+        ),
+        algorithm="logistic",
+        intercept=-0.5,
+        coefficients=(1.0, 2.0, 4.0),
+    )
+    rows = [(1, "it's"), (2, "a\\b"), (3, "x"), (4, None)]
+    frame = spark.createDataFrame(rows, "id int, tier string")
+
+    scored = prepared(frame, [scorer]).select("id", probability(scorer).alias("p")).collect()
+
+    margins = {1: 0.5, 2: 1.5, 3: 3.5, 4: 3.5}
+    expected = {k: pytest.approx(1 / (1 + math.exp(-m)), rel=1e-12) for k, m in margins.items()}
+    assert {r.id: r.p for r in scored} == expected
+
+
+def test_several_preparations_run_as_one_statement(spark: Any) -> None:
+    def scorer(name: str) -> Scorer:
+        column = f"__{name}__n_v"
+        return Scorer(
+            prepare=f"SELECT *, CAST(v AS DOUBLE) * 2 AS `{column}` FROM __THIS__",
+            slots=(Slot(column=column),),
+            algorithm="logistic",
+            coefficients=(1.0,),
+        )
+
+    frame = spark.createDataFrame([(1.5,)], "v double")
+
+    out = prepared(frame, [scorer("a"), scorer("b")])
+
+    assert out.columns == ["v", "__a__n_v", "__b__n_v"]
+    assert tuple(out.first()) == (1.5, 3.0, 3.0)

@@ -129,6 +129,7 @@ def test_train_writes_registry_and_scores_follow_the_signal(
         assert re.fullmatch(r"20261101-[0-9a-f]{8}", entry.version)
         assert Path(entry.path) == settings.dir("models") / entry.name / entry.version
         assert Path(entry.path, "metadata").is_dir()
+        assert Path(entry.path, "scorer.json").is_file()  # scoring never loads the pipeline
         assert entry.test_rows > 0 and 0 < entry.test_positives < entry.test_rows
         assert 0.15 < entry.test_rows / entry.rows < 0.25
     addon = registry.get("p_addon")
@@ -158,6 +159,33 @@ def test_train_writes_registry_and_scores_follow_the_signal(
     assert stats.n == N
     assert stats.r > 0.6
     assert stats.other_scored == 0 and stats.own_unscored == 0
+
+    # A registry trained before scorers were saved: the pipelines are loaded, give the
+    # same scores, and leave their scorers for the next build.
+    for entry in registry.models:
+        Path(entry.path, "scorer.json").unlink()
+    again = score_models(tags_df, specs, settings=settings)
+    assert all(Path(entry.path, "scorer.json").is_file() for entry in registry.models)
+    key = ["subscriber_id"]
+    assert sorted(again.select(*key, "p_addon", "p_terminal").collect()) == sorted(
+        scored.select(*key, "p_addon", "p_terminal").collect()
+    )
+
+
+def test_an_unreadable_scorer_names_its_file(spark, signal_frames, settings: Settings) -> None:
+    spec = _spec("p_addon", "light_addon")
+    registry = _train(spark, signal_frames, settings, spec)
+    entry = registry.models[0]
+    Path(entry.path, "scorer.json").write_text('{"format": 1, "slots": []')
+    tags_df, _ = signal_frames
+
+    with pytest.raises(RegistryError) as info:
+        score_models(tags_df, [spec], settings=settings)
+    assert str(info.value) == (
+        f"model p_addon: {entry.path}/scorer.json is unreadable (Expecting ',' delimiter: "
+        "line 1 column 26 (char 25)); run `cube tags build --models train` "
+        "(or `cube models train`)"
+    )
 
 
 def test_below_floor_keeps_the_previous_registry(spark, settings: Settings) -> None:
