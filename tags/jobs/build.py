@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from functools import partial
 from pathlib import Path
@@ -94,6 +95,8 @@ def build_tags(
     catalogue = Catalogue.load()
     if models == "skip":
         catalogue = without_models(catalogue)
+    # Great Expectations takes seconds to import: done in a thread while the JVM starts.
+    gates = _import_gates() if validate else None
     if spark is None:
         from cube.spark import spark_session
 
@@ -102,7 +105,8 @@ def build_tags(
     with stage("read inputs") as info:
         inputs = read_inputs(spark, settings.dir("raw"))
         info["detail"] = f"{len(inputs)} tables"
-    if validate:
+    if gates is not None:
+        gates.result()
         from cube.quality.gate import check_inputs
 
         with stage("check inputs"):
@@ -120,15 +124,9 @@ def build_tags(
         table = spark.read.parquet(str(staged))
         info["detail"] = f"{len(catalogue)} tags"
     try:
-        with stage("profile tags") as info:
-            metadata = tag_metadata(table, catalogue)
+        with stage("profile and check tags" if validate else "profile tags") as info:
+            metadata = _profile_and_check(table, catalogue, settings, date, validate)
             info["detail"] = f"{metadata['rows']} subscribers"
-        if validate:
-            from cube.quality.gate import check_tags
-
-            with stage("check tags"):
-                # The staged files are the table: scans read only the columns they need.
-                check_tags(table, catalogue, settings=settings, snapshot_date=date, cache=False)
         with stage("publish") as info:
             path = commit_staging(staged, metadata, warehouse)
             info["detail"] = str(path)
@@ -189,6 +187,38 @@ def _tag_table(
         raise
     scored = apply_layers(base, catalogue, date, score_models=score)
     return output_frame(scored, catalogue), [base]
+
+
+def _import_gates() -> Future[None]:
+    def load() -> None:
+        import cube.quality.gate  # noqa: F401
+
+    pool = ThreadPoolExecutor(1)
+    loading = pool.submit(load)
+    pool.shutdown(wait=False)  # the thread ends with the import; nobody waits here
+    return loading
+
+
+def _profile_and_check(
+    table: DataFrame, catalogue: Catalogue, settings: Settings, date: dt.date, validate: bool
+) -> dict[str, Any]:
+    """The table's metadata and, with `validate`, its quality gate (which raises).
+
+    Both only read the staged files, so they run side by side: the gate spends much of
+    its time planning on the driver (GX), when the profile's scans can use the cores.
+    """
+    if not validate:
+        return tag_metadata(table, catalogue)
+    from cube.quality.gate import check_tags
+
+    with ThreadPoolExecutor(2) as pool:
+        # The staged files are the table: scans read only the columns they need.
+        gate = pool.submit(
+            check_tags, table, catalogue, settings=settings, snapshot_date=date, cache=False
+        )
+        profile = pool.submit(tag_metadata, table, catalogue)
+        gate.result()
+        return profile.result()
 
 
 @contextmanager
