@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import shutil
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -187,10 +188,13 @@ def write_run(
     staging = runs_dir / f".staging-{manifest.run_id}-{uuid.uuid4().hex[:8]}"
     target = runs_dir / manifest.run_id
     try:
-        counts = {}
-        for name, frame in tables.items():
-            frame.write.parquet(str(staging / name))
-            counts[name] = _rows(frame, staging / name)
+        # The tables are small jobs over the same persisted candidates: written side by
+        # side, one table's driver-side planning overlaps another's Spark work.
+        with ThreadPoolExecutor(len(tables) or 1) as pool:
+            futures = {
+                name: pool.submit(_write, frame, staging / name) for name, frame in tables.items()
+            }
+            counts = {name: future.result() for name, future in futures.items()}
         final = manifest.model_copy(update={"counts": counts})
         (staging / "manifest.json").write_text(final.model_dump_json(indent=2) + "\n")
         swap_in(staging, target)
@@ -199,8 +203,10 @@ def write_run(
     return target, counts
 
 
-def _rows(frame: DataFrame, path: Path) -> int:
-    """Rows written, read back from the Parquet footers (no recomputation)."""
+def _write(frame: DataFrame, path: Path) -> int:
+    """Write one table; rows written, read back from the Parquet footers (no
+    recomputation)."""
+    frame.write.parquet(str(path))
     return frame.sparkSession.read.parquet(str(path)).count()
 
 

@@ -240,6 +240,9 @@ def apply_limits(frame: DataFrame, plan: MatchPlan) -> DataFrame:
             budget = F.when(mine, amount) if budget is None else budget.when(mine, amount)
     limit = limit if limit is not None else F.lit(None).cast("int")
     budget = budget if budget is not None else F.lit(None).cast("double")
+    # Partitioned by strategy once: that clustering serves the limit's (strategy,
+    # touchpoint) window and the budget's strategy window, one shuffle for both.
+    frame = frame.repartition("strategy_id")
     by_touchpoint = Window.partitionBy("strategy_id", "touchpoint").orderBy(alive.desc(), *order)
     pass_limit = alive & (limit.isNull() | (F.row_number().over(by_touchpoint) <= limit))
     frame = frame.withColumn("_pass_limit", pass_limit)
