@@ -1,9 +1,9 @@
 """Posted outcomes: idempotent, lease-checked, and consistent across touchpoints.
 
 One transaction per batch. Locks are always taken in the same order (the key owner's
-name lock, then subscriber guard rows in id order, then orders), so result
-transactions queue behind each other instead of deadlocking, and leasers, which only
-ever SKIP LOCKED, never block them for long.
+name lock, then the guard rows of subscribers whose result may withdraw siblings, in
+id order, then orders), so result transactions queue behind each other instead of
+deadlocking, and leasers, which only ever SKIP LOCKED, never block them for long.
 
 An acceptance withdraws, in the same transaction, every open or leased sibling: the
 same subscriber's orders for the same product or a product excluded by it, on any
@@ -140,18 +140,26 @@ def _locked_orders(tx: Tx, order_ids: list[str], withdrawing: set[str]) -> dict[
     """The posted orders, locked, and the open or leased orders of the subscribers of
     those among them (`withdrawing`) whose outcome withdraws siblings.
 
-    The subscribers' guard rows are locked first, in id order, found from the posted ids
-    in the same statement. Siblings are read only where an outcome may withdraw them,
-    and read, not locked: every hand-out and every result takes the guard row, so only
-    a sweep or a load can change them meanwhile, and the withdrawal checks their state
-    again as it writes (`_write`). Reading every posted order's siblings cost a
-    statement as long as the posted orders' own; locking them, a row lock on a page of
-    their own per sibling (after a checkpoint, a whole page in the WAL each).
+    Only an outcome that withdraws siblings takes its subscriber's guard row (first, in
+    id order, found from the posted ids in one statement): the guard row orders it
+    after every hand-out and every other withdrawing result of that subscriber. Any
+    other outcome changes its own order only, which its row lock covers; it counts
+    against the caps before (a live lease) as after (a contact), and a withdrawal that
+    meets it finished re-checks the state as it writes (`_write`) and leaves it.
+    Siblings are read, not locked, under the guard row: only a sweep or a load can
+    change them meanwhile, and the same re-check covers them. Measured per batch of 500
+    (PostgreSQL): locking every posted order's guard row took a statement as long as
+    selecting the orders, reading every sibling another; locking the siblings wrote a
+    row lock on a page of their own (after a checkpoint, a whole page in the WAL each).
     """
     if not order_ids:
         return {}
     in_sql, in_params = tx.in_list("order_id", order_ids)
-    tx.lock_subscribers_of(f"SELECT subscriber_id FROM work_orders WHERE {in_sql}", in_params)
+    if withdrawing:
+        guard_sql, guard_params = tx.in_list("order_id", sorted(withdrawing))
+        tx.lock_subscribers_of(
+            f"SELECT subscriber_id FROM work_orders WHERE {guard_sql}", guard_params
+        )
     rows = tx.rows(
         f"SELECT {SELECT_ORDER_LEASE} FROM work_orders WHERE {in_sql} "
         f"ORDER BY order_id{tx.for_update()}",
