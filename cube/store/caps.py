@@ -20,24 +20,24 @@ from cube.store.model import Cap, CapPolicy, QuietWindow, to_us
 _DAY_US = 86_400 * 1_000_000
 
 
-def _window(subject_sql: str, touchpoint: str | None, hide_scans: bool = False) -> str:
+# How the caps say "in the window" and "leased": plain, or (`_contacts` on PostgreSQL)
+# so that only the by-subscriber indexes can serve them. The planner's
+# statistics of these tables are the load's, or none: on a server without autovacuum
+# nothing refreshes them. Given a batch and `contact_us > ?` it scanned the whole
+# contact history through its time index (the window holds all of it); given
+# `state = 'leased'`, the whole lease index, which it believes nearly empty and which
+# keeps an entry for every lease since the last vacuum. Both grew with every result:
+# the two counts took 44-62 ms a lease of 500 after 250k results.
+_PLAIN = ("contact_us > ?", "state = 'leased'")
+_HIDDEN = ("contact_us + 0 > ?", "state IN ('open', 'leased') AND state <> 'open'")
+
+
+def _window(subject_sql: str, touchpoint: str | None) -> str:
     """Subscriber ids, one row per contact inside a cap's window: contact history after
     a time, then live leases (they count from hand-out until their result). Parameters:
-    the subject's, the touchpoint (when given), the window start; again, then now.
-
-    `hide_scans` (PostgreSQL, a batch of subscribers) spells both halves so that only the
-    by-subscriber indexes can serve them. The planner's statistics of these tables are
-    the load's, or none: on a server without autovacuum nothing refreshes them. Given a
-    batch and `contact_us > ?` it scanned the whole contact history through its time
-    index (the window holds all of it); given `state = 'leased'`, the whole lease index,
-    which it believes nearly empty and which keeps an entry for every lease since the
-    last vacuum. Both grew with every result: 140 ms a lease of 500 after 250k results,
-    about 3 ms this way.
-    """
+    the subject's, the touchpoint (when given), the window start; again, then now."""
     tp_sql = " AND touchpoint = ?" if touchpoint else ""
-    after, leased = ("contact_us > ?", "state = 'leased'")
-    if hide_scans:
-        after, leased = ("contact_us + 0 > ?", "state IN ('open', 'leased') AND state <> 'open'")
+    after, leased = _PLAIN
     return (
         f"SELECT subscriber_id FROM contact_history WHERE {subject_sql}{tp_sql} "
         f"AND {after} UNION ALL SELECT subscriber_id FROM work_orders "
@@ -50,15 +50,25 @@ def _window_params(subject: list[Any], touchpoint: str | None, cap: Cap, now_us:
     return [*subject, *tp, now_us - cap.window_days * _DAY_US, *subject, *tp, now_us]
 
 
-def _contacts(tx: Tx, ids: Sequence[int], touchpoint: str | None, cap: Cap, now_us: int) -> dict:
-    """Contacts per subscriber inside the cap's window, live leases included."""
-    in_sql, in_params = tx.in_list("subscriber_id", ids)
-    rows = tx.rows(
-        f"SELECT subscriber_id, COUNT(*) FROM ({_window(in_sql, touchpoint, tx.pg)}) u "
-        "GROUP BY subscriber_id",
-        _window_params(in_params, touchpoint, cap, now_us),
+def contacts_sql(in_sql: str, pg: bool) -> str:
+    """Subscriber, touchpoint and contact time (NULL for a live lease) of the contacts
+    of the subscribers `in_sql` names since a time, and of their live leases.
+    Parameters: the subjects', the time; the subjects' again, now."""
+    after, leased = _HIDDEN if pg else _PLAIN
+    return (
+        f"SELECT subscriber_id, touchpoint, contact_us FROM contact_history WHERE {in_sql} "
+        f"AND {after} UNION ALL SELECT subscriber_id, touchpoint, NULL FROM work_orders "
+        f"WHERE {in_sql} AND {leased} AND lease_expires_us > ?"
     )
-    return {int(r[0]): int(r[1]) for r in rows}
+
+
+def _contacts(
+    tx: Tx, ids: Sequence[int], since_us: int, now_us: int
+) -> list[tuple[int, str, int | None]]:
+    """What both caps of a batch count, in one pass over the by-subscriber indexes."""
+    in_sql, in_params = tx.in_list("subscriber_id", ids)
+    rows = tx.rows(contacts_sql(in_sql, tx.pg), [*in_params, since_us, *in_params, now_us])
+    return [(int(r[0]), str(r[1]), None if r[2] is None else int(r[2])) for r in rows]
 
 
 def under_caps_sql(
@@ -84,14 +94,17 @@ class CapGate:
         self, tx: Tx, policy: CapPolicy, ids: Sequence[int], touchpoint: str, now: dt.datetime
     ) -> None:
         now_us = to_us(now)
-        ids = sorted(set(ids))
-        self._limits: list[tuple[int, dict[int, int]]] = []
-        tp_cap = policy.touchpoints.get(touchpoint)  # type: ignore[call-overload]
-        if tp_cap is not None:
-            self._limits.append((tp_cap.limit, _contacts(tx, ids, touchpoint, tp_cap, now_us)))
-        if policy.total is not None:
-            total = policy.total
-            self._limits.append((total.limit, _contacts(tx, ids, None, total, now_us)))
+        caps = [(touchpoint, policy.touchpoints.get(touchpoint)), (None, policy.total)]  # type: ignore[call-overload]
+        active = [(scope, cap) for scope, cap in caps if cap is not None]
+        self._limits: list[tuple[int, dict[int, int]]] = [(cap.limit, {}) for _, cap in active]
+        if not active or not ids:
+            return
+        starts = [now_us - cap.window_days * _DAY_US for _, cap in active]
+        # Both caps from one read of the widest window, counted here.
+        for subscriber, contact_tp, at_us in _contacts(tx, sorted(set(ids)), min(starts), now_us):
+            for (scope, _), start, (_, counts) in zip(active, starts, self._limits, strict=True):
+                if (scope is None or contact_tp == scope) and (at_us is None or at_us > start):
+                    counts[subscriber] = counts.get(subscriber, 0) + 1
 
     def allows(self, subscriber_id: int) -> bool:
         return all(counts.get(subscriber_id, 0) < limit for limit, counts in self._limits)
