@@ -93,6 +93,31 @@ def _frames(spark, strength: float) -> tuple[Any, dict[str, Any]]:
     return tags_df, {"contact_history": contacts, "products": products}
 
 
+def _entry(name: str, *, features: list[str], path: Path) -> ModelEntry:
+    """A registry entry of a logistic model on both networks (no training)."""
+    return ModelEntry.model_validate(
+        {
+            "name": name,
+            "version": "20261101-abcdef12",
+            "trained_at": "2026-11-01T00:00:00Z",
+            "snapshot_date": "2026-11-01",
+            "algorithm": "logistic",
+            "target_categories": ["light_addon"],
+            "networks": ["own", "other"],
+            "features": features,
+            "imputation": {},
+            "train_rows": 1,
+            "test_rows": 1,
+            "train_positives": 1,
+            "test_positives": 1,
+            "auc": 0.7,
+            "floor": 0.6,
+            "path": str(path),
+            "train_seconds": 1.0,
+        }
+    )
+
+
 @pytest.fixture(autouse=True)
 def _few_iterations(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each optimiser iteration is a Spark job; the tiny test data converges quickly."""
@@ -172,17 +197,20 @@ def test_train_writes_registry_and_scores_follow_the_signal(
     )
 
 
-def test_an_unreadable_scorer_names_its_file(spark, signal_frames, settings: Settings) -> None:
-    spec = _spec("p_addon", "light_addon")
-    registry = _train(spark, signal_frames, settings, spec)
-    entry = registry.models[0]
-    Path(entry.path, "scorer.json").write_text('{"format": 1, "slots": []')
-    tags_df, _ = signal_frames
+def test_an_unreadable_scorer_names_its_file(spark, settings: Settings, tmp_path: Path) -> None:
+    model_dir = tmp_path / "p_addon" / "20261101-abcdef12"
+    model_dir.mkdir(parents=True)
+    (model_dir / "scorer.json").write_text('{"format": 1, "slots": []')
+    entry = _entry("p_addon", features=["signal", "is_5g", "tier", "noise"], path=model_dir)
+    save_registry(
+        Registry(trained_at=entry.trained_at, snapshot_date=SNAPSHOT, models=[entry]), settings
+    )
+    tags_df = spark.createDataFrame([(1, 0.5)], "subscriber_id long, signal double")
 
     with pytest.raises(RegistryError) as info:
-        score_models(tags_df, [spec], settings=settings)
+        score_models(tags_df, [_spec("p_addon", "light_addon")], settings=settings)
     assert str(info.value) == (
-        f"model p_addon: {entry.path}/scorer.json is unreadable (Expecting ',' delimiter: "
+        f"model p_addon: {model_dir}/scorer.json is unreadable (Expecting ',' delimiter: "
         "line 1 column 26 (char 25)); run `cube tags build --models train` "
         "(or `cube models train`)"
     )
@@ -276,27 +304,7 @@ def test_scoring_without_a_registry_says_how_to_train(spark, settings: Settings)
 def test_scoring_a_model_the_registry_lacks_or_with_changed_features(
     spark, settings: Settings
 ) -> None:
-    entry = ModelEntry.model_validate(
-        {
-            "name": "p_addon",
-            "version": "20261101-abcdef12",
-            "trained_at": "2026-11-01T00:00:00Z",
-            "snapshot_date": "2026-11-01",
-            "algorithm": "logistic",
-            "target_categories": ["light_addon"],
-            "networks": ["own", "other"],
-            "features": ["signal", "noise"],
-            "imputation": {},
-            "train_rows": 1,
-            "test_rows": 1,
-            "train_positives": 1,
-            "test_positives": 1,
-            "auc": 0.7,
-            "floor": 0.6,
-            "path": "/nonexistent",
-            "train_seconds": 1.0,
-        }
-    )
+    entry = _entry("p_addon", features=["signal", "noise"], path=Path("/nonexistent"))
     save_registry(
         Registry(trained_at=entry.trained_at, snapshot_date=SNAPSHOT, models=[entry]), settings
     )
