@@ -69,10 +69,8 @@ class Tx:
         """UPDATE many rows by `key`; each row is (key value, *column values); `where`, an
         extra condition a row must meet (unqualified column names)."""
         sets = ", ".join(f"{name} = ?" for name, _ in columns)
-        extra = f" AND {where}" if where else ""
-        self.many(
-            f"UPDATE {table} SET {sets} WHERE {key} = ?{extra}", [(*r[1:], r[0]) for r in rows]
-        )
+        sql = f"UPDATE {table} SET {sets} WHERE {key} = ?" + (f" AND {where}" if where else "")
+        self.many(sql, [(*r[1:], r[0]) for r in rows])
 
     def in_list(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
         """`column IN (...)` as SQL and parameters."""
@@ -88,10 +86,9 @@ class Tx:
         """Lock the subscribers' guard rows in id order; returns the ids now held."""
         return set(ids)
 
-    def lock_subscribers_of(self, ids_sql: str, params: Params) -> set[int]:
+    def lock_subscribers_of(self, ids_sql: str, params: Params) -> None:
         """Lock, in id order, the guard rows of the subscribers a query (`ids_sql`, one
-        column of subscriber ids) names; one round trip on PostgreSQL. Returns the ids."""
-        return {int(r[0]) for r in self.rows(ids_sql, params)}
+        column of subscriber ids) names, in one round trip."""
 
     def lock_name(self, name: str) -> None:
         """A transaction-long lock on an arbitrary name (no-op where writers are serial)."""
@@ -163,13 +160,12 @@ class PgTx(Tx):
         )
         return {r[0] for r in rows}
 
-    def lock_subscribers_of(self, ids_sql: str, params: Params) -> set[int]:
-        rows = self.rows(
+    def lock_subscribers_of(self, ids_sql: str, params: Params) -> None:
+        self.rows(
             f"SELECT subscriber_id FROM subscribers WHERE subscriber_id IN ({ids_sql}) "
             "ORDER BY subscriber_id FOR UPDATE",
             params,
         )
-        return {int(r[0]) for r in rows}
 
     def lock_name(self, name: str) -> None:
         key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
