@@ -9,8 +9,9 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cube.store.backend import Backend, Tx
+from cube.store.backend import Backend
 from cube.store.model import RunInfo, from_us, to_us
+from cube.store.tx import Tx
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -25,8 +25,9 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from cube.store.backend import Params, redact
+from cube.store.backend import redact
 from cube.store.errors import StoreError
+from cube.store.tx import Params
 
 _PLACEHOLDER = re.compile(r"\?")
 

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from cube.store.backend import Tx
 from cube.store.model import Cap, CapPolicy, QuietWindow, to_us
+from cube.store.tx import Tx
 
 _DAY_US = 86_400 * 1_000_000
 

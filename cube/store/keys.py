@@ -20,9 +20,10 @@ import time
 from pydantic import BaseModel, ConfigDict, Field
 
 from cube.contract import TOUCHPOINTS
-from cube.store.backend import Backend, Tx
+from cube.store.backend import Backend
 from cube.store.errors import AuthError, NotFoundError
 from cube.store.model import ALL_REGIONS, Principal, from_us, to_us
+from cube.store.tx import Tx
 
 _TOKEN = re.compile(r"^cube_([0-9a-f]{12})_([A-Za-z0-9_-]{20,100})$")
 _REGION = re.compile(r"^[A-Za-z0-9]+(\.[A-Za-z0-9]+)*$")

@@ -12,10 +12,10 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from cube.store.backend import Tx
 from cube.store.caps import CapGate
 from cube.store.model import LEASED, CapPolicy, Lease, Order, Principal, to_us
 from cube.store.queries import SELECT_ORDER, region_scope, to_order
+from cube.store.tx import Tx
 
 # Expired leases and orders retired per sweep (bounds the work one pull can inherit).
 SWEEP_LIMIT = 10_000

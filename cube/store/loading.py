@@ -25,9 +25,10 @@ from cube.errors import InputError
 from cube.products import ConflictGraph
 from cube.runs import WORK_ORDERS, RunManifest, order_id_of_key
 from cube.store import partitions, pgcopy
-from cube.store.backend import Backend, PgTx, Tx
+from cube.store.backend import Backend
 from cube.store.errors import ConflictError
 from cube.store.model import LoadReport, to_us
+from cube.store.tx import PgTx, Tx
 
 if TYPE_CHECKING:
     import pyarrow as pa

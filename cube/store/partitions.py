@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 
-from cube.store.backend import Tx
+from cube.store.tx import Tx
 
 PARENT = "work_orders"
 # name -> (columns, predicate): the parent's partitioned indexes, and each partition's.

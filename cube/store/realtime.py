@@ -15,11 +15,11 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from cube.store.backend import Tx
 from cube.store.caps import CapGate, under_caps_sql
 from cube.store.errors import ConflictError, NotFoundError, QuietHoursError
 from cube.store.model import LEASED, CapPolicy, Lease, Principal, to_us, zone
 from cube.store.queries import SELECT_ORDER, in_scope, region_scope, to_order
+from cube.store.tx import Tx
 
 # `+score`: without it SQLite serves the ORDER BY from the queue index and walks every
 # open order of the touchpoint (~30 ms a request at 17k orders); this way it seeks the

@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cube.store.backend import Tx
 from cube.store.model import LEASED, Principal, ResultAnswer, ResultIn, to_us
 from cube.store.queries import ORDER_COLUMNS, SELECT_ORDER_LEASE, in_scope
+from cube.store.tx import Tx
 
 # contact_history speaks the data contract's outcomes; invalid_number reached nobody.
 HISTORY_OUTCOME = {

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cube.contract import TOUCHPOINTS
-from cube.store.backend import Backend, Tx
+from cube.store.backend import Backend
 from cube.store.model import STATES
 from cube.store.partitions import move_into_partitions, name_partition_indexes
+from cube.store.tx import Tx
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ import pytest
 
 from cube.settings import PROJECT_ROOT
 from cube.store import Cap, CapPolicy, CapReachedError, Lease, ResultIn, Store
-from cube.store.backend import Tx
 from cube.store.caps import caps_from_policy, contacts_sql
 from cube.store.model import QuietWindow, to_us
+from cube.store.tx import Tx
 from tests.store.builder import order, write_run
 from tests.store.conftest import FakeClock, principal
 

@@ -12,7 +12,7 @@ import pytest
 from cube.errors import InputError
 from cube.products import ConflictGraph
 from cube.store import ConflictError, Store, partitions
-from cube.store.backend import Tx
+from cube.store.tx import Tx
 from tests.store.builder import order, write_run
 from tests.store.conftest import principal
 

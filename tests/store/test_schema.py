@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from cube.store import Store, loading, partitions, schema
-from cube.store.backend import Tx, open_backend
+from cube.store.backend import open_backend
+from cube.store.tx import Tx
 from tests.store.builder import order, write_run
 from tests.store.conftest import NOW, FakeClock, principal
 
