@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from cube.catalogue import ModelSpec
 from cube.errors import ConfigError
 from tags.jobs.registry import Imputation
+from tags.jobs.scorer import PREPARE_HEAD, PREPARE_TAIL
 
 if TYPE_CHECKING:
     from pyspark.ml import PipelineModel
@@ -90,7 +91,7 @@ def _prepare_sql(prefix: str, plans: dict[str, Imputation]) -> str:
         exprs.append(f"CASE WHEN {missing} THEN 0.0D ELSE {as_double} END AS `{prefix}n_{name}`")
         if plan.indicator:
             exprs.append(f"CAST({missing} AS DOUBLE) AS `{prefix}m_{name}`")
-    return "SELECT *, " + ", ".join(exprs) + " FROM __THIS__"
+    return PREPARE_HEAD + ", ".join(exprs) + PREPARE_TAIL
 
 
 def build_pipeline(spec: ModelSpec, plans: dict[str, Imputation]) -> Any:

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 SCORER_FILE = "scorer.json"
 FORMAT = 1
+# The shape of every preparation statement this project writes (tags.jobs.model_pipeline).
+PREPARE_HEAD, PREPARE_TAIL = "SELECT *, ", " FROM __THIS__"
 
 
 class Slot(BaseModel):
@@ -110,7 +112,7 @@ def scorer_file(model_path: str | Path) -> Path:
 def save_scorer(scorer: Scorer, model_path: str | Path) -> Path:
     """Write `scorer.json` into the fitted pipeline's directory (atomically)."""
     path = scorer_file(model_path)
-    write_text_atomic(path, scorer.model_dump_json(exclude_defaults=False))
+    write_text_atomic(path, scorer.model_dump_json())
     return path
 
 
@@ -135,19 +137,17 @@ def prepared(df: DataFrame, scorers: list[Scorer]) -> DataFrame:
     lists = [_select_list(s.prepare) for s in scorers]
     plain = [item for item in lists if item is not None]
     if plain:
-        df = SQLTransformer(statement=f"{_HEAD}{', '.join(plain)}{_TAIL}").transform(df)
+        statement = PREPARE_HEAD + ", ".join(plain) + PREPARE_TAIL
+        df = SQLTransformer(statement=statement).transform(df)
     for scorer, item in zip(scorers, lists, strict=True):
         if item is None:
             df = SQLTransformer(statement=scorer.prepare).transform(df)
     return df
 
 
-_HEAD, _TAIL = "SELECT *, ", " FROM __THIS__"
-
-
 def _select_list(statement: str) -> str | None:
-    if statement.startswith(_HEAD) and statement.endswith(_TAIL):
-        return statement[len(_HEAD) : -len(_TAIL)]
+    if statement.startswith(PREPARE_HEAD) and statement.endswith(PREPARE_TAIL):
+        return statement[len(PREPARE_HEAD) : -len(PREPARE_TAIL)]
     return None
 
 

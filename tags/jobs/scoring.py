@@ -50,12 +50,17 @@ def compile_pipeline(model: PipelineModel) -> Scorer | None:
 
 def score_frame(df: DataFrame, model: Scorer | PipelineModel) -> tuple[DataFrame, Column]:
     """`df` with whatever the model needs added, and the P(class 1) column over it."""
-    from pyspark.ml.functions import vector_to_array
-    from pyspark.sql import functions as F
-
     scorer = model if isinstance(model, Scorer) else compile_pipeline(model)
     if scorer is not None:
         return prepared(df, [scorer]), probability(scorer)
+    return mllib_score(df, model)
+
+
+def mllib_score(df: DataFrame, model: PipelineModel) -> tuple[DataFrame, Column]:
+    """MLlib's own transform and P(class 1): for a pipeline the compiler does not know."""
+    from pyspark.ml.functions import vector_to_array
+    from pyspark.sql import functions as F
+
     classifier = model.stages[-1]
     return model.transform(df), vector_to_array(F.col(classifier.getProbabilityCol())).getItem(1)
 

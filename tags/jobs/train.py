@@ -359,7 +359,7 @@ def score_models(df: DataFrame, specs: list[ModelSpec], *, settings: Settings) -
     from pyspark.sql import functions as F
 
     from tags.jobs.scorer import prepared, probability
-    from tags.jobs.scoring import score_frame
+    from tags.jobs.scoring import mllib_score
 
     if not specs:
         return df
@@ -376,8 +376,8 @@ def score_models(df: DataFrame, specs: list[ModelSpec], *, settings: Settings) -
         model = models[spec.name]
         if isinstance(model, Scorer):
             score = probability(model)
-        else:  # not compilable: MLlib's own transform
-            scored, score = score_frame(scored, model)
+        else:  # _load_model found it not compilable
+            scored, score = mllib_score(scored, model)
         keep = networks[spec.name]
         scores[spec.name] = (F.when(keep, score) if keep is not None else score).cast("double")
     return scored.select(*columns, *(scores[spec.name].alias(spec.name) for spec in specs))
