@@ -57,14 +57,18 @@ def _settings(env: dict[str, str]) -> Any:
 
 
 def _write_orders(spark: Any, settings: Any, plan: Any, out: Path, naive: bool) -> None:
+    from cube.matching import frames
     from cube.matching.engine import candidates, read_inputs
     from cube.matching.outputs import work_orders
 
     shutil.rmtree(out, ignore_errors=True)
     inputs = read_inputs(spark, settings)
-    found = candidates(inputs, plan, naive=naive)
-    work_orders(found, plan, RUN_ID).write.parquet(str(out))
-    spark.catalog.clearCache()
+    kept: list[Any] = []
+    try:
+        found = candidates(inputs, plan, naive=naive, cached=kept)
+        work_orders(found, plan, RUN_ID).write.parquet(str(out))
+    finally:
+        frames.release(kept)
 
 
 def _same_orders(left: Path, right: Path) -> int:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from cube.errors import InputError
 from cube.matching import candidates as cand
-from cube.matching import stages
+from cube.matching import frames, stages
 from cube.matching.fallback import with_fallback
 from cube.matching.outputs import funnel_table, holdout_table, work_orders, write_run
 from cube.matching.plan import MatchPlan, build_plan, efficiency_file, is_active, load_efficiency
@@ -129,9 +129,10 @@ def candidates(
     benchmark's baseline); the stages after the scan are the same code.
 
     With `persist`, the per-subscriber stages, the last fallback round's replayed rows and
-    its settled live rows are kept (memory, then disk): the rounds and every table written
-    from the result read them instead of recomputing the joins and windows. Frames
-    persisted here are appended to `cached`, for the caller to release once written.
+    its settled live rows are stored (cube.matching.frames): the rounds and every table
+    written from the result read them instead of recomputing the joins and windows.
+    Frames stored here are appended to `cached`, for the caller to release
+    (`frames.release`) once written.
     """
     spark = inputs.tags.sparkSession
     carry = sorted({*cand.script_tags(plan), *carry})
@@ -155,10 +156,8 @@ def candidates(
     staged = stages.apply_caps(stages.arbitrate(stages.route(expanded), plan), plan)
     if not persist:
         return cand.widen(with_fallback(staged, plan), offers)
-    from pyspark import StorageLevel
-
     kept = cached if cached is not None else []
-    staged = staged.persist(StorageLevel.MEMORY_AND_DISK)
+    staged = frames.store(staged)
     kept.append(staged)
     return cand.widen(with_fallback(staged, plan, kept), offers)
 
@@ -232,8 +231,7 @@ def run_match(
             written = tables(inputs, plan, run_id, cached)
             path, counts = write_run(written, manifest, settings.dir("runs"))
         finally:
-            for frame in cached:
-                frame.unpersist()
+            frames.release(cached)
         info["detail"] = ", ".join(f"{k} {v:,}" for k, v in counts.items())
     final = RunManifest.model_validate_json((path / "manifest.json").read_text())
     return RunSummary(run_id=run_id, path=path, manifest=final)
@@ -242,7 +240,7 @@ def run_match(
 def tables(
     inputs: MatchInputs, plan: MatchPlan, run_id: str, cached: list[DataFrame] | None = None
 ) -> dict[str, DataFrame]:
-    """The run's three tables, from one candidates computation (persisted into `cached`)."""
+    """The run's three tables, from one candidates computation (stored into `cached`)."""
     if not plan.strategies:
         return _empty_tables(inputs.tags.sparkSession)
     found = candidates(inputs, plan, cached=cached)

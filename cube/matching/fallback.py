@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cube.contract import TOUCHPOINTS
-from cube.matching import stages
+from cube.matching import frames, stages
 from cube.matching.candidates import AFTER_HOLDOUT, initial_stage
 from cube.matching.plan import MatchPlan
 
@@ -47,8 +47,9 @@ def with_fallback(
     not what the whole candidate table costs. The result is the union of the settled
     live rows, everyone else's dead rows as staged and the replayed dead rows. With
     `cached` (a list), the frames read more than once (each round's live result, the
-    replayed rows) are persisted and appended to it, for the caller to release once the
-    result is written; a round releases the frames its successor replaces.
+    replayed rows) are stored (cube.matching.frames) and appended to it, for the caller
+    to release once the result is written; a round releases the frames its successor
+    replaces.
     """
     from pyspark.sql import functions as F
 
@@ -65,23 +66,22 @@ def with_fallback(
     affected: DataFrame | None = None  # every subscriber replayed so far
     stale: list[DataFrame | None] = []
     for _ in range(MAX_ROUNDS):
-        # Materialised each round: the next round's plan builds on it, and without the
-        # cut every round would recompute all the rounds before it.
-        displaced = (
-            _new(done.where(_displaced()), barred)
-            .select(
+        # Stored each round: the next round's plan builds on it, and without the cut
+        # every round would recompute all the rounds before it.
+        displaced = keep.cut(
+            _new(done.where(_displaced()), barred).select(
                 *PAIR,
                 "touchpoint",
                 F.col("dropped_by").alias(DISPLACED),
                 F.col("reached").alias(DISPLACED_AT),
             )
-            .localCheckpoint()
         )
-        keep.drop(*stale)  # `done` and so `mine` are materialised: their inputs can go
+        keep.drop(*stale)  # `done` and `mine` are stored: what they were built from can go
         if displaced.isEmpty():
             break
-        barred = displaced if barred is None else barred.unionByName(displaced).localCheckpoint()
-        stale = [mine, done]
+        earlier = barred
+        barred = displaced if earlier is None else keep.cut(earlier.unionByName(displaced))
+        stale = [mine, done, earlier, None if displaced is barred else displaced]
         mine = keep(_replay_round(pool, mine, displaced, barred, plan))
         affected = F.broadcast(barred.select("subscriber_id").distinct())
         others = pool.where(stages.live()).join(affected, "subscriber_id", "left_anti")
@@ -97,25 +97,26 @@ def with_fallback(
 
 
 class _Keeper:
-    """Persists the frames read more than once when the caller keeps a cache list."""
+    """Stores (cube.matching.frames) the frames read more than once when the caller keeps
+    a list of them to release; `cut` stores a frame whatever the caller keeps."""
 
     def __init__(self, cached: list[DataFrame] | None) -> None:
         self.cached = cached
 
     def __call__(self, frame: DataFrame) -> DataFrame:
-        from pyspark import StorageLevel
+        return frame if self.cached is None else self.cut(frame)
 
-        if self.cached is None:
-            return frame
-        kept = frame.persist(StorageLevel.MEMORY_AND_DISK)
-        self.cached.append(kept)
+    def cut(self, frame: DataFrame) -> DataFrame:
+        kept = frames.store(frame)
+        if self.cached is not None:
+            self.cached.append(kept)
         return kept
 
-    def drop(self, *frames: DataFrame | None) -> None:
+    def drop(self, *stale: DataFrame | None) -> None:
         """Release frames nothing will read again."""
-        for frame in frames:
+        for frame in stale:
             if frame is not None and self.cached is not None:
-                frame.unpersist()
+                frames.release([frame])
                 self.cached.remove(frame)
 
 

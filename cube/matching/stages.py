@@ -276,12 +276,14 @@ def live() -> Column:
 def settle(alive: DataFrame, plan: MatchPlan) -> DataFrame:
     """Capacity, limits and budget, best score first, over the `live()` candidates only:
     the global windows shuffle and sort these rows and no others."""
-    return rank_orders(apply_limits(apply_capacity(alive, plan), plan))
+    return apply_limits(apply_capacity(alive, plan), plan)
 
 
 def finish(settled: DataFrame, dead: DataFrame) -> DataFrame:
-    """Every candidate: the settled live ones and the rest (dropped before the caps
-    passed them), which carry no rank."""
+    """Every candidate: the settled live ones, ranked, and the rest (dropped before the
+    caps passed them), which carry no rank. Ranked here and not in `settle`: a fallback
+    round only needs to know what was displaced, and the rank's shuffle by subscriber
+    is then paid once, by the one output that reads it (unused, the window is pruned)."""
     from pyspark.sql import functions as F
 
-    return settled.unionByName(dead.withColumn("rank", F.lit(None).cast("int")))
+    return rank_orders(settled).unionByName(dead.withColumn("rank", F.lit(None).cast("int")))

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from cube.matching import frames
 from cube.matching.outputs import work_orders
 from tests.matching import world as w
 
@@ -106,16 +107,23 @@ def test_without_fallback_offers_over_a_limit_are_dropped(spark: Any) -> None:
 
 
 def test_the_rounds_keep_only_the_frames_the_result_reads(spark: Any) -> None:
-    """Two rounds: each round's rows and result replace the last, which are released; what
-    is left cached (the staged candidates, the last replay, the last result) is what the
-    run's tables read, and the persisted result equals the unpersisted one."""
+    """Two rounds: each round's rows, result and barred pairs replace the last, which are
+    released; what is left stored (the staged candidates, the last replay, the last
+    result, the barred pairs and the last, empty, displacement) is what the run's tables
+    read, the stored result equals the one computed without storing, and releasing the
+    kept frames frees every block they held."""
     match_inputs, match_plan = _world(spark)
+
+    def stored() -> int:
+        return int(spark.sparkContext._jsc.getPersistentRDDs().size())
+
+    before = stored()
     kept: list[Any] = []
     found = w.candidates(match_inputs, match_plan, cached=kept)
     key = ("subscriber_id", "strategy_id", "product_id", "touchpoint")
     rows = sorted((r.asDict() for r in found.collect()), key=lambda r: [r[k] for k in key])
-    assert len(kept) == 3
-    assert all(frame.is_cached for frame in kept)
+    assert len(kept) == 5
+    assert stored() == before + 5
+    frames.release(kept)
+    assert stored() == before
     assert rows == w.run(match_inputs, match_plan)
-    for frame in kept:
-        frame.unpersist()
