@@ -125,8 +125,10 @@ def candidates(
     persist: bool = True,
     cached: list[DataFrame] | None = None,
 ) -> DataFrame:
-    """Every candidate through every stage. `naive` scans and joins once per strategy (the
-    benchmark's baseline); the stages after the scan are the same code.
+    """Every candidate through every stage. `naive` is the benchmark's baseline, the way a
+    strategy at a time is matched: one query per strategy (its own scan of the tag table
+    and its own joins with the facts, run and kept on its own), then the union of their
+    candidates through the same stages.
 
     With `persist`, the per-subscriber stages, the last fallback round's replayed rows and
     its settled live rows are stored (cube.matching.frames): the rounds and every table
@@ -138,12 +140,17 @@ def candidates(
     carry = sorted({*cand.script_tags(plan), *carry})
     check_columns(inputs.tags, plan, carry)
     offers = cand.offer_table(spark, plan)
+    kept = cached if cached is not None else []
     if naive:
         parts = []
         for strategy in plan.strategies:
             facts = cand.subscriber_facts(inputs.consent, inputs.holdings, inputs.history, plan)
             scanned = cand.scan(inputs.tags, plan, [strategy], carry)
-            parts.append(cand.expand(scanned, facts, offers, plan))
+            part = cand.expand(scanned, facts, offers, plan)
+            # Run on its own: in one plan, Spark would share the scans and joins that
+            # are identical across strategies, which a query per strategy does not.
+            parts.append(frames.store(part) if persist else part)
+        kept += parts if persist else []
         expanded = parts[0]
         for part in parts[1:]:
             expanded = expanded.unionByName(part)
@@ -156,7 +163,6 @@ def candidates(
     staged = stages.apply_caps(stages.arbitrate(stages.route(expanded), plan), plan)
     if not persist:
         return cand.widen(with_fallback(staged, plan), offers)
-    kept = cached if cached is not None else []
     staged = frames.store(staged)
     kept.append(staged)
     return cand.widen(with_fallback(staged, plan, kept), offers)
