@@ -29,11 +29,15 @@ SELECT_ORDER_LEASE = SELECT_ORDER + ", lease_token, lease_expires_us"
 
 
 def to_order(row: tuple[Any, ...], **changes: Any) -> Order:
-    """An Order from a row in ORDER_COLUMNS order, with optional overrides."""
+    """An Order from a row in ORDER_COLUMNS order, with optional overrides.
+
+    Built without validation: the row comes from the store's own typed columns, which
+    the load checked. Validating cost about 11 us an order, 5.5 ms of every lease of
+    500 (profile of the store benchmark's worker)."""
     values = dict(zip(ORDER_COLUMNS, row, strict=False))
     values["expires_at"] = from_us(values.pop("expires_us"))
     values.update(changes)
-    return Order(**values)
+    return Order.model_construct(**values)
 
 
 def region_scope(pg: bool, principal: Principal) -> tuple[str, list[Any]]:
