@@ -130,10 +130,11 @@ def candidates(
     and its own joins with the facts, run and kept on its own), then the union of their
     candidates through the same stages.
 
-    With `persist`, the per-subscriber stages, the last fallback round's replayed rows and
-    its settled live rows are stored (cube.matching.frames): the rounds and every table
-    written from the result read them instead of recomputing the joins and windows.
-    Frames stored here are appended to `cached`, for the caller to release
+    With `persist`, the frames read more than once are stored (cube.matching.frames):
+    the per-subscriber stages, the naive baseline's per-strategy candidates, and what the
+    fallback rounds keep (cube.matching.fallback.with_fallback). The rounds and every
+    table written from the result read them instead of recomputing the joins and
+    windows. Frames stored here are appended to `cached`, for the caller to release
     (`frames.release`) once written.
     """
     spark = inputs.tags.sparkSession
@@ -147,10 +148,12 @@ def candidates(
             facts = cand.subscriber_facts(inputs.consent, inputs.holdings, inputs.history, plan)
             scanned = cand.scan(inputs.tags, plan, [strategy], carry)
             part = cand.expand(scanned, facts, offers, plan)
-            # Run on its own: in one plan, Spark would share the scans and joins that
-            # are identical across strategies, which a query per strategy does not.
-            parts.append(frames.store(part) if persist else part)
-        kept += parts if persist else []
+            if persist:
+                # Run on its own: in one plan, Spark would share the scans and joins
+                # that are identical across strategies, which a query per strategy does not.
+                part = frames.store(part)
+                kept.append(part)
+            parts.append(part)
         expanded = parts[0]
         for part in parts[1:]:
             expanded = expanded.unionByName(part)

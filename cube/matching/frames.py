@@ -17,7 +17,7 @@ complete (cube.matching.outputs), so a failed run leaves nothing behind and is r
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -41,8 +41,19 @@ def release(frames: Iterable[DataFrame | None]) -> None:
     which in a long-lived process (the flows, the demo) can be much later.
     """
     for frame in frames:
-        if frame is None:
-            continue
-        plan = frame._jdf.queryExecution().analyzed()
-        if plan.getClass().getSimpleName() == "LogicalRDD":
-            plan.rdd().unpersist(False)
+        rdd = None if frame is None else _stored_rdd(frame)
+        if rdd is not None:
+            rdd.unpersist(False)
+
+
+def stored_id(frame: DataFrame) -> int | None:
+    """The id of the RDD whose blocks `store` kept for `frame` (None for another frame):
+    what `SparkContext.getPersistentRDDs` lists while the blocks are kept."""
+    rdd = _stored_rdd(frame)
+    return None if rdd is None else int(rdd.id())
+
+
+def _stored_rdd(frame: DataFrame) -> Any:
+    """The JVM RDD under a stored frame's plan (a scan of it), else None."""
+    plan = frame._jdf.queryExecution().analyzed()
+    return plan.rdd() if plan.getClass().getSimpleName() == "LogicalRDD" else None

@@ -282,8 +282,8 @@ def settle(alive: DataFrame, plan: MatchPlan) -> DataFrame:
 def finish(settled: DataFrame, dead: DataFrame) -> DataFrame:
     """Every candidate: the settled live ones, ranked, and the rest (dropped before the
     caps passed them), which carry no rank. Ranked here and not in `settle`: a fallback
-    round only needs to know what was displaced, and the rank's shuffle by subscriber
-    is then paid once, by the one output that reads it (unused, the window is pruned)."""
+    round only needs to know what was displaced, so the rank's shuffle by subscriber is
+    paid once, after the last round, instead of once per round."""
     from pyspark.sql import functions as F
 
     return rank_orders(settled).unionByName(dead.withColumn("rank", F.lit(None).cast("int")))

@@ -123,7 +123,7 @@ def test_the_rounds_keep_only_the_frames_the_result_reads(spark: Any) -> None:
     key = ("subscriber_id", "strategy_id", "product_id", "touchpoint")
     rows = sorted((r.asDict() for r in found.collect()), key=lambda r: [r[k] for k in key])
     assert len(kept) == 5
-    ids = {int(f._jdf.queryExecution().analyzed().rdd().id()) for f in kept}
+    ids = {frames.stored_id(f) for f in kept}
     assert len(ids) == 5
     assert ids <= stored()
     frames.release(kept)
